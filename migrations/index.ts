@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125125133_initial_catalog } from './Migration20261125125133_initial_catalog';
+
+/**
+ * Every migration, in order. Listed rather than globbed so that the same list works from
+ * TypeScript (tests, scripts) and from the compiled build. `test/schema-drift.int.test.ts`
+ * fails when a file in this folder is missing here.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261125125133_initial_catalog', class: Migration20261125125133_initial_catalog },
+];

@@ -1,0 +1,55 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { BadUserInputError } from '../../shared/errors';
+import { parseId } from '../../shared/ids';
+import { ProductListArgsType } from '../product/product.args';
+import { ProductConnection } from '../product/product.connection';
+import { productPageQuery, toProductConnection } from '../product/product.service';
+import { Category } from './category.entity';
+
+@Resolver(() => Category)
+export class CategoryResolver {
+  @Query(() => [Category], { description: 'Every category, by name.' })
+  categories(@Ctx() { em }: Context): Promise<Category[]> {
+    return em.find(Category, {}, { orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+  }
+
+  @Query(() => Category, {
+    nullable: true,
+    description: 'One category by id or by slug (exactly one of them); null if there is none.',
+  })
+  async category(
+    @Arg('id', () => ID, { nullable: true }) id: string | null,
+    @Arg('slug', () => String, { nullable: true }) slug: string | null,
+    @Ctx() { em }: Context,
+  ): Promise<Category | null> {
+    if ((id == null) === (slug == null)) {
+      throw new BadUserInputError('Pass exactly one of id and slug', [
+        { field: 'id', constraint: 'exactlyOne', message: 'give id or slug' },
+        { field: 'slug', constraint: 'exactlyOne', message: 'give id or slug' },
+      ]);
+    }
+    if (slug != null) return em.findOne(Category, { slug });
+    const categoryId = parseId('id', id!);
+    return categoryId === null ? null : em.findOne(Category, categoryId);
+  }
+
+  @FieldResolver(() => ProductConnection, { description: 'Its products, filtered, sorted and paged.' })
+  async products(
+    @Root() category: Category,
+    @Args(() => ProductListArgsType) args: ProductListArgsType,
+    @Ctx() { loaders }: Context,
+  ): Promise<ProductConnection> {
+    const query = productPageQuery(args);
+    const key = { categoryId: category.id, query };
+    const rows = await loaders.categoryPage.load(key);
+    return ProductConnection.from(
+      toProductConnection(rows, query, () => loaders.categoryCount.load(key)),
+    );
+  }
+
+  @FieldResolver(() => Int, { description: 'How many products it has.' })
+  productCount(@Root() category: Category, @Ctx() { loaders }: Context): Promise<number> {
+    return loaders.categoryCount.load({ categoryId: category.id, query: productPageQuery({}) });
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  Check,
+  OptionalProps,
+  Entity,
+  Index,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+  type Ref,
+  Unique,
+} from '@mikro-orm/postgresql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { DecimalScalar } from '../../shared/decimal.scalar';
+import { Category } from '../category/category.entity';
+
+@ObjectType({ description: 'Something the catalog sells.' })
+@Entity()
+@Check({ name: 'product_price_check', expression: 'price >= 0' })
+@Check({ name: 'product_stock_check', expression: 'stock >= 0' })
+// One index per sort order the API offers, each with the id tie-break the cursors use.
+@Index({ name: 'product_name_id_index', properties: ['name', 'id'] })
+@Index({ name: 'product_price_id_index', properties: ['price', 'id'] })
+@Index({ name: 'product_created_at_id_index', properties: ['createdAt', 'id'] })
+@Index({
+  name: 'product_rating_average_id_index',
+  expression:
+    'create index "product_rating_average_id_index" on "product" ("rating_average" asc nulls first, "id" asc)',
+})
+export class Product {
+  /** Filled in by defaults, hooks or triggers: not required when creating one. */
+  [OptionalProps]?: 'stock' | 'reviewCount' | 'averageRating' | 'createdAt' | 'updatedAt' | 'version';
+
+  @Field(() => ID, { description: 'Opaque identifier.' })
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Field({ description: 'Stock-keeping unit: unique, upper-case letters, digits and dashes.' })
+  @Property({ type: 'string', length: 64 })
+  @Unique()
+  sku!: string;
+
+  @Field({ description: 'Display name.' })
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Longer text shown on the product page.' })
+  @Property({ type: 'text', nullable: true })
+  description?: string | null;
+
+  @Field(() => DecimalScalar, { description: 'Unit price, exact to the cent.' })
+  @Property({ type: 'decimal', precision: 12, scale: 2 })
+  price!: string;
+
+  @Field(() => Int, { description: 'Units on hand; never negative.' })
+  @Property({ type: 'integer', default: 0 })
+  stock: number = 0;
+
+  // Exposed through ProductResolver.category, which batches the lookups.
+  @ManyToOne(() => Category, { ref: true, nullable: true, deleteRule: 'restrict', index: true })
+  category?: Ref<Category> | null;
+
+  /**
+   * Maintained by the `review_rollup` trigger (see the migrations), so that rating order has an
+   * index and the counts are right whoever writes the reviews, the API or plain SQL.
+   */
+  @Field(() => Int, { description: 'How many reviews the product has.' })
+  @Property({ type: 'integer', default: 0 })
+  reviewCount: number = 0;
+
+  /** Mean rating as exact numeric text ("4.3333"), null without reviews; see `reviewCount`. */
+  @Property({ type: 'decimal', precision: 5, scale: 4, nullable: true })
+  ratingAverage?: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Mean rating (1–5); null without reviews.' })
+  get averageRating(): number | null {
+    return this.ratingAverage == null ? null : Number(this.ratingAverage);
+  }
+
+  @Field(() => GraphQLDateTime, { description: 'When it was created.' })
+  @Property({ type: 'datetime', columnType: 'timestamptz(3)',
+    length: 3, defaultRaw: 'current_timestamp',
+    onCreate: () => new Date() })
+  createdAt!: Date;
+
+  @Field(() => GraphQLDateTime, { description: 'When it last changed.' })
+  @Property({
+    type: 'datetime',
+    columnType: 'timestamptz(3)',
+    length: 3,
+    defaultRaw: 'current_timestamp',
+    onCreate: () => new Date(),
+    onUpdate: () => new Date(),
+  })
+  updatedAt!: Date;
+
+  @Field(() => Int, { description: 'Incremented on every change; pass it back for optimistic locking.' })
+  @Property({ type: 'integer', version: true })
+  version!: number;
+}

@@ -1,0 +1,68 @@
+import { raw, type EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { groupBy, intArrayParam } from '../../shared/batching';
+import { Product } from './product.entity';
+import type { ProductPageQuery } from './product.service';
+
+export interface CategoryPageKey {
+  categoryId: number;
+  query: ProductPageQuery;
+}
+
+const pageKeyOf = (k: CategoryPageKey) => `${k.categoryId}@${k.query.key}`;
+const countKeyOf = (k: CategoryPageKey) => `${k.categoryId}@${k.query.filterKey}`;
+
+/**
+ * A page of products for every category in a response (`categories { products(first: 10) }`),
+ * in one statement per distinct query: the page query runs once per category inside a LATERAL
+ * join, so it keeps its index-ordered LIMIT instead of ranking whole categories.
+ */
+export function createCategoryPageLoader(em: EntityManager) {
+  return new DataLoader<CategoryPageKey, Product[], string>(
+    async (keys) => {
+      const pages = new Map<string, Product[]>(keys.map((k) => [pageKeyOf(k), []]));
+      for (const group of groupBy(keys, (k) => k.query.key)) {
+        const { query } = group[0]!; // the same for the whole group
+        const page = em
+          .createQueryBuilder(Product, 'p')
+          .select('p.*')
+          .where(query.pageWhere)
+          .andWhere(raw('p.category_id = parent.id'))
+          .orderBy(query.sort.orderBy())
+          .limit(query.page.size + 1);
+        const rows = await em.getConnection().execute<{ category_id: number }[]>(
+          `select page.* from unnest(?::int[]) as parent(id) cross join lateral (${page.getQuery()}) page`,
+          [intArrayParam(group.map((k) => k.categoryId)), ...page.getParams()],
+        );
+        for (const row of rows) {
+          pages.get(pageKeyOf({ categoryId: row.category_id, query }))?.push(em.map(Product, row));
+        }
+      }
+      return keys.map((k) => pages.get(pageKeyOf(k)) ?? []);
+    },
+    { cacheKeyFn: pageKeyOf },
+  );
+}
+
+/** totalCount of those pages (and Category.productCount): one GROUP BY per distinct filter. */
+export function createCategoryCountLoader(em: EntityManager) {
+  return new DataLoader<CategoryPageKey, number, string>(
+    async (keys) => {
+      const counts = new Map<string, number>();
+      for (const group of groupBy(keys, (k) => k.query.filterKey)) {
+        const { query } = group[0]!; // the same filter for the whole group
+        const rows = await em
+          .createQueryBuilder(Product, 'p')
+          .select(['p.category_id', raw('count(*)::int as total')])
+          .where({ $and: [query.where, { category: { $in: group.map((k) => k.categoryId) } }] })
+          .groupBy('p.category_id')
+          .execute<{ category_id: number; total: number }[]>('all', false);
+        for (const row of rows) {
+          counts.set(countKeyOf({ categoryId: row.category_id, query }), row.total);
+        }
+      }
+      return keys.map((k) => counts.get(countKeyOf(k)) ?? 0);
+    },
+    { cacheKeyFn: countKeyOf },
+  );
+}

@@ -1,0 +1,40 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { ForwardPageArgs } from '../../shared/page.args';
+import { Category } from '../category/category.entity';
+import { productReviewPage } from '../review/review.service';
+import { ProductListArgsType } from './product.args';
+import { ProductConnection, ReviewConnection } from './product.connection';
+import { Product } from './product.entity';
+import { findProduct, findProductPage, productPageQuery } from './product.service';
+
+@Resolver(() => Product)
+export class ProductResolver {
+  @Query(() => Product, { nullable: true, description: 'One product by id; null if there is none.' })
+  product(@Arg('id', () => ID) id: string, @Ctx() { em }: Context): Promise<Product | null> {
+    return findProduct(em, id);
+  }
+
+  @Query(() => ProductConnection, { description: 'Products, filtered, sorted and paged.' })
+  async products(
+    @Args(() => ProductListArgsType) args: ProductListArgsType,
+    @Ctx() { em }: Context,
+  ): Promise<ProductConnection> {
+    return ProductConnection.from(await findProductPage(em, productPageQuery(args)));
+  }
+
+  @FieldResolver(() => Category, { nullable: true, description: 'The category it is listed in.' })
+  async category(@Root() product: Product): Promise<Category | null> {
+    // Batched with every other product's category on the response by MikroORM's reference loader.
+    return product.category ? product.category.load() : null;
+  }
+
+  @FieldResolver(() => ReviewConnection, { description: 'Its reviews, newest first.' })
+  async reviews(
+    @Root() product: Product,
+    @Args(() => ForwardPageArgs) args: ForwardPageArgs,
+    @Ctx() { loaders }: Context,
+  ): Promise<ReviewConnection> {
+    return ReviewConnection.from(await productReviewPage(loaders, product, args));
+  }
+}

@@ -1,0 +1,48 @@
+import { OptionalProps, Check, Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/postgresql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Product } from '../product/product.entity';
+
+@ObjectType({ description: "A shopper's rating of a product, with optional text." })
+@Entity()
+@Check({ name: 'review_rating_check', expression: 'rating between 1 and 5' })
+// Serves the foreign key and "the newest N reviews of each product" in one index.
+@Index({
+  name: 'review_product_id_created_at_id_index',
+  expression:
+    'create index "review_product_id_created_at_id_index" on "review" ("product_id", "created_at" desc, "id" desc)',
+})
+export class Review {
+  /** Filled in by defaults, hooks or triggers: not required when creating one. */
+  [OptionalProps]?: 'createdAt';
+
+  @Field(() => ID, { description: 'Opaque identifier.' })
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  // Exposed through ReviewResolver.product, which batches the lookups.
+  @ManyToOne(() => Product, { ref: true, deleteRule: 'cascade', index: false })
+  product!: Ref<Product>;
+
+  @Field(() => Int, { description: 'Stars, from 1 to 5.' })
+  @Property({ type: 'smallint' })
+  rating!: number;
+
+  @Field(() => String, { nullable: true, description: 'Short headline.' })
+  @Property({ type: 'string', length: 200, nullable: true })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The review text.' })
+  @Property({ type: 'text', nullable: true })
+  body?: string | null;
+
+  @Field({ description: 'Who wrote it.' })
+  @Property({ type: 'string', length: 120 })
+  author!: string;
+
+  @Field(() => GraphQLDateTime, { description: 'When it was written.' })
+  @Property({ type: 'datetime', columnType: 'timestamptz(3)',
+    length: 3, defaultRaw: 'current_timestamp',
+    onCreate: () => new Date() })
+  createdAt!: Date;
+}

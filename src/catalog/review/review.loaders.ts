@@ -1,0 +1,57 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { groupBy, intArrayParam } from '../../shared/batching';
+import { encodeCursor, type CursorPosition } from '../../shared/pagination';
+import { Review } from './review.entity';
+
+/** Reviews of one product are listed newest first; ties by id. */
+export const REVIEW_CURSOR_SCOPE = 'review:newest';
+
+export function reviewCursor(review: Review): string {
+  return encodeCursor(REVIEW_CURSOR_SCOPE, { value: review.createdAt.toISOString(), id: review.id });
+}
+
+export interface ReviewPageKey {
+  productId: number;
+  /** Rows to read: the page size plus one, to learn whether more follow. */
+  limit: number;
+  after: CursorPosition | null;
+}
+
+/**
+ * "The first N reviews of each product" for every product on a page, in one statement per
+ * distinct (N, cursor): a LATERAL join walks the (product_id, created_at desc, id desc) index once
+ * per product and stops after N rows, instead of ranking every review of every product.
+ */
+const groupOf = (k: ReviewPageKey) => `${k.limit}:${k.after?.value ?? ''}:${k.after?.id ?? ''}`;
+const keyOf = (k: ReviewPageKey) => `${k.productId}@${groupOf(k)}`;
+
+export function createReviewPageLoader(em: EntityManager) {
+  return new DataLoader<ReviewPageKey, Review[], string>(
+    async (keys) => {
+      const pages = new Map<string, Review[]>(keys.map((k) => [keyOf(k), []]));
+      for (const group of groupBy(keys, groupOf)) {
+        const { limit, after } = group[0]!; // shared by the whole group
+        const productIds = group.map((k) => k.productId); // unique: DataLoader dedupes keys
+        const rows = await em.getConnection().execute<{ product_id: number }[]>(
+          `select r.* from unnest(?::int[]) as p(id)
+           cross join lateral (
+             select * from review
+              where product_id = p.id
+                ${after ? 'and (created_at, id) < (?::timestamptz, ?)' : ''}
+              order by created_at desc, id desc
+              limit ?
+           ) r`,
+          after
+            ? [intArrayParam(productIds), after.value, after.id, limit]
+            : [intArrayParam(productIds), limit],
+        );
+        for (const row of rows) {
+          pages.get(keyOf({ productId: row.product_id, limit, after }))?.push(em.map(Review, row));
+        }
+      }
+      return keys.map((k) => pages.get(keyOf(k)) ?? []);
+    },
+    { cacheKeyFn: keyOf },
+  );
+}

@@ -1,0 +1,26 @@
+import type { ConnectionData } from '../../shared/connection';
+import { BadUserInputError } from '../../shared/errors';
+import { slicePage, toPageRequest, type PageArgs } from '../../shared/pagination';
+import type { Loaders } from '../../graphql/loaders';
+import type { Product } from '../product/product.entity';
+import type { Review } from './review.entity';
+import { REVIEW_CURSOR_SCOPE, reviewCursor } from './review.loaders';
+
+/** A page of one product's reviews, batched with every other product's on the same response. */
+export async function productReviewPage(
+  loaders: Loaders,
+  product: Product,
+  args: PageArgs,
+): Promise<ConnectionData<Review>> {
+  const page = toPageRequest(args, REVIEW_CURSOR_SCOPE);
+  if (page.cursor && (page.cursor.value === null || Number.isNaN(Date.parse(page.cursor.value)))) {
+    throw BadUserInputError.field('after', 'cursor', 'is not a cursor this API issued');
+  }
+  const rows = await loaders.reviewPage.load({
+    productId: product.id,
+    limit: page.size + 1,
+    after: page.cursor,
+  });
+  // The review rollup trigger keeps reviewCount exact: counting needs no statement.
+  return { ...slicePage(rows, page, reviewCursor), countTotal: () => product.reviewCount };
+}

@@ -1,0 +1,47 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { AppLogger } from '../logger';
+import type { Config } from '../config';
+import { ormOptions } from './orm-options';
+import { seedDemoCatalog } from './seed';
+
+/** Any constant, the same in every instance: serialises migrate-and-seed across instances. */
+const MIGRATION_LOCK = 7_245_810_013;
+
+/**
+ * The engine: the one MikroORM instance of the process, and with it the one connection pool.
+ * Created at boot; every request forks its EntityManager from it (src/graphql/context.ts).
+ */
+export async function initOrm(url: string, config: Config, logger: AppLogger): Promise<MikroORM> {
+  const ormLogger = logger.child({ component: 'mikro-orm' });
+  return MikroORM.init({
+    ...ormOptions(url, config),
+    logger: (message) => ormLogger.info(message),
+  });
+}
+
+/**
+ * Applies pending migrations and, when asked and the catalog is empty, seeds the demo data.
+ * Several instances may start at once: a PostgreSQL advisory lock, held on a connection of its
+ * own (outside the pool, which the migrator needs), lets one of them do it while the rest wait.
+ */
+export async function prepareDatabase(
+  orm: MikroORM,
+  url: string,
+  options: { seed: boolean; logger: AppLogger },
+): Promise<void> {
+  const lock = new pg.Client({ connectionString: url, application_name: 'catalog-graphql:migrate' });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await orm.getMigrator().up();
+    if (applied.length) {
+      options.logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    }
+    if (options.seed && (await seedDemoCatalog(orm))) {
+      options.logger.info('demo catalog seeded');
+    }
+  } finally {
+    await lock.end(); // closing the session releases the lock
+  }
+}

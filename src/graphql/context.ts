@@ -1,0 +1,26 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyBaseLogger } from 'fastify';
+import { createLoaders, type Loaders } from './loaders';
+
+/** What every resolver of one GraphQL operation shares, and nothing outside it does. */
+export interface Context {
+  /** This request's unit of work: its own identity map; writes only when a mutation flushes. */
+  em: EntityManager;
+  /** This request's DataLoaders, bound to `em`. */
+  loaders: Loaders;
+  requestId: string;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * The seed's `SessionLocal()`: the one place a request's session is made. `orm.em` is only the
+ * template (the session factory); each fork gets a fresh identity map, so nothing one request
+ * loaded can be served stale to the next, and the fork is dropped with the request.
+ */
+export function createContext(
+  orm: MikroORM,
+  request: { id: string; log: FastifyBaseLogger },
+): Context {
+  const em = orm.em.fork();
+  return { em, loaders: createLoaders(em), requestId: request.id, log: request.log };
+}

@@ -1,0 +1,46 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { CLIENT_ERROR_CODES } from '../shared/errors';
+import { isDatabaseUnavailable } from '../db/database-errors';
+
+const SERVICE_UNAVAILABLE: GraphQLFormattedError['extensions'] = { code: 'SERVICE_UNAVAILABLE' };
+
+/**
+ * What a client may see of an error. The typed family (src/shared/errors.ts) and Apollo's
+ * request errors pass; a database that cannot be reached becomes SERVICE_UNAVAILABLE; anything
+ * else is masked — its message may hold SQL, bind values or host names — and was logged with the
+ * request id by the error-logging plugin.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
+    return { ...formatted, extensions: withoutStacktrace(formatted.extensions) };
+  }
+  const { locations, path } = formatted;
+  if (isDatabaseUnavailable(unwrapResolverError(error))) {
+    return {
+      message: 'The database is unavailable; retry shortly.',
+      locations,
+      path,
+      extensions: SERVICE_UNAVAILABLE,
+    };
+  }
+  return {
+    message: 'Internal server error',
+    locations,
+    path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+function withoutStacktrace(extensions: GraphQLFormattedError['extensions']) {
+  if (!extensions || !('stacktrace' in extensions)) return extensions;
+  const { stacktrace: _, ...rest } = extensions;
+  return rest;
+}
+
+/** Errors a client is told about as they are; everything else is worth a log line. */
+export function isClientError(error: unknown): boolean {
+  const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  return typeof code === 'string' && CLIENT_ERROR_CODES.has(code);
+}

@@ -1,0 +1,46 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+
+/** Up to 10 integer digits and 2 fraction digits: what `numeric(12,2)` holds. */
+const DECIMAL = /^-?\d{1,10}(\.\d{1,2})?$/;
+
+function parseDecimal(text: string): string {
+  const trimmed = text.trim();
+  if (!DECIMAL.test(trimmed)) {
+    throw new GraphQLError(
+      `Decimal must be a decimal number with at most 10 integer and 2 fraction digits, got "${text.slice(0, 40)}"`,
+      { extensions: { code: 'BAD_USER_INPUT' } },
+    );
+  }
+  return trimmed;
+}
+
+/**
+ * Exact money on the wire: a decimal *string* ("19.99"), never a binary float. Literals may be
+ * written as numbers (`price: 19.99`) because the document keeps their exact text; variables
+ * should be strings, and numbers are accepted only when their text is exact.
+ */
+export const DecimalScalar = new GraphQLScalarType<string, string>({
+  name: 'Decimal',
+  description:
+    'An exact decimal number, serialized as a string such as "19.99" (PostgreSQL numeric). Never a binary float.',
+  serialize(value) {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    throw new GraphQLError('Decimal cannot represent a non-decimal value');
+  },
+  parseValue(value) {
+    if (typeof value === 'string') return parseDecimal(value);
+    if (typeof value === 'number' && Number.isFinite(value)) return parseDecimal(String(value));
+    throw new GraphQLError('Decimal must be given as a string such as "19.99"', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  },
+  parseLiteral(ast) {
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) {
+      return parseDecimal(ast.value);
+    }
+    throw new GraphQLError('Decimal must be a string or number literal', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  },
+});

@@ -1,0 +1,56 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The errors a client may see, each with a literal `extensions.code`. Anything else that escapes a
+ * resolver is logged and masked as INTERNAL_SERVER_ERROR by `src/graphql/format-error.ts`.
+ */
+
+export interface FieldProblem {
+  /** Path of the argument or input field at fault, e.g. "filter.minPrice". */
+  field: string;
+  /** A short machine-readable name of the rule, e.g. "max". */
+  constraint: string;
+  message: string;
+}
+
+export class BadUserInputError extends GraphQLError {
+  constructor(message: string, fields: FieldProblem[] = []) {
+    super(message, { extensions: { code: 'BAD_USER_INPUT', fields } });
+  }
+
+  /** One problem with one argument: the message names the field as well. */
+  static field(field: string, constraint: string, message: string): BadUserInputError {
+    return new BadUserInputError(`${field}: ${message}`, [{ field, constraint, message }]);
+  }
+}
+
+export class NotFoundError extends GraphQLError {
+  constructor(type: string, id: string) {
+    super(`${type} ${id} does not exist`, { extensions: { code: 'NOT_FOUND', type, id } });
+  }
+}
+
+export class ServiceUnavailableError extends GraphQLError {
+  constructor(message = 'The database is unavailable; retry shortly.') {
+    super(message, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  }
+}
+
+/**
+ * Codes that pass `formatError` unchanged: ours, and those Apollo itself gives to
+ * malformed requests (they describe the request, never the server's internals).
+ */
+export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'CONFLICT',
+  'SERVICE_UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);

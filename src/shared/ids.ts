@@ -1,0 +1,16 @@
+import { BadUserInputError } from './errors';
+
+const MAX_INT4 = 2_147_483_647;
+
+/**
+ * Reads a GraphQL `ID` argument as a row id. Text that is not an id at all is the caller's
+ * mistake (BAD_USER_INPUT); a well-formed id beyond the column's range simply matches nothing.
+ */
+export function parseId(field: string, value: string | number): number | null {
+  const text = String(value).trim();
+  if (!/^\d{1,20}$/.test(text)) {
+    throw BadUserInputError.field(field, 'id', `"${text.slice(0, 40)}" is not a valid id`);
+  }
+  const id = Number(text);
+  return id >= 1 && id <= MAX_INT4 ? id : null;
+}

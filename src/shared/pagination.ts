@@ -1,0 +1,126 @@
+import { Field, ObjectType } from 'type-graphql';
+import { BadUserInputError } from './errors';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** Where a page starts: the sort value and id of the row just outside it. */
+export interface CursorPosition {
+  value: string | null;
+  id: number;
+}
+
+export interface PageRequest {
+  /** `backward` pages (last/before) are read in reverse order and flipped back. */
+  backward: boolean;
+  size: number;
+  cursor: CursorPosition | null;
+}
+
+/**
+ * Cursors are opaque to clients but carry what they were made for (`scope`: the list and its
+ * order), so a cursor from one order or list is refused by another instead of skipping rows.
+ */
+export function encodeCursor(scope: string, position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([scope, position.value, position.id])).toString('base64url');
+}
+
+export function decodeCursor(argName: string, scope: string, cursor: string): CursorPosition {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 3 ||
+    typeof decoded[0] !== 'string' ||
+    (decoded[1] !== null && typeof decoded[1] !== 'string') ||
+    !Number.isSafeInteger(decoded[2])
+  ) {
+    throw BadUserInputError.field(argName, 'cursor', 'is not a cursor this API issued');
+  }
+  if (decoded[0] !== scope) {
+    throw BadUserInputError.field(
+      argName,
+      'cursor',
+      'belongs to a different list or order; restart from the first page',
+    );
+  }
+  return { value: decoded[1] as string | null, id: decoded[2] as number };
+}
+
+/** Validates Relay arguments: one direction at a time, and a page size within 0..MAX_PAGE_SIZE. */
+export function toPageRequest(args: PageArgs, scope: string): PageRequest {
+  const { first, after, last, before } = args;
+  if (first != null && last != null) {
+    throw new BadUserInputError('Pass either first or last, not both', [
+      { field: 'last', constraint: 'exclusive', message: 'cannot be combined with first' },
+    ]);
+  }
+  const backward = last != null || (before != null && first == null);
+  if (backward && after != null) {
+    throw BadUserInputError.field('after', 'exclusive', 'pages forward; use it with first');
+  }
+  if (!backward && before != null) {
+    throw BadUserInputError.field('before', 'exclusive', 'pages backward; use it with last');
+  }
+  const sizeArg = backward ? 'last' : 'first';
+  const size = (backward ? last : first) ?? DEFAULT_PAGE_SIZE;
+  if (size < 0) throw BadUserInputError.field(sizeArg, 'min', 'must not be negative');
+  if (size > MAX_PAGE_SIZE) {
+    throw BadUserInputError.field(sizeArg, 'max', `must be at most ${MAX_PAGE_SIZE}`);
+  }
+  const cursorArg = backward ? 'before' : 'after';
+  const cursor = backward ? before : after;
+  return {
+    backward,
+    size,
+    cursor: cursor == null ? null : decodeCursor(cursorArg, scope, cursor),
+  };
+}
+
+@ObjectType({ description: 'Relay page information: whether more rows exist either side of this page.' })
+export class PageInfo {
+  @Field({ description: 'True when rows follow the last edge.' })
+  hasNextPage!: boolean;
+
+  @Field({ description: 'True when rows precede the first edge.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge; null on an empty page.' })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge; null on an empty page.' })
+  endCursor!: string | null;
+}
+
+/**
+ * Turns rows read with one extra (size + 1) into the page the request asked for: the extra row
+ * only says that more exist. Backward pages were read in reverse and are flipped back here.
+ */
+export function slicePage<T>(
+  rows: T[],
+  request: PageRequest,
+  cursorOf: (row: T) => string,
+): { edges: { cursor: string; node: T }[]; pageInfo: PageInfo } {
+  const hasMore = rows.length > request.size;
+  const page = rows.slice(0, request.size);
+  if (request.backward) page.reverse();
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  const pageInfo = Object.assign(new PageInfo(), {
+    hasNextPage: request.backward ? request.cursor != null : hasMore,
+    hasPreviousPage: request.backward ? hasMore : request.cursor != null,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  });
+  return { edges, pageInfo };
+}

@@ -1,0 +1,80 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { initOrm } from '../../src/db/database';
+import type { Context } from '../../src/graphql/context';
+import { createTestDatabase } from './database';
+
+export interface GraphQLResponse<TData = Record<string, unknown>> {
+  status: number;
+  data?: TData | null;
+  errors?: {
+    message: string;
+    path?: (string | number)[];
+    extensions?: { code?: string; fields?: { field: string; constraint: string }[] } & Record<
+      string,
+      unknown
+    >;
+  }[];
+}
+
+export interface TestServer {
+  url: string;
+  orm: MikroORM;
+  app: App;
+  config: Config;
+  /** Plain SQL on the test database, outside the ORM: to arrange or to check behind its back. */
+  sql<Row extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<Row[]>;
+  /** POSTs a GraphQL document over real HTTP. */
+  gql<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<TData>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server (buildApp) on a real port, over its own migrated database: what `npm start`
+ * runs, minus the embedded default and the demo seed.
+ */
+export async function startTestServer(
+  options: { env?: Record<string, string>; apolloPlugins?: ApolloServerPlugin<Context>[] } = {},
+): Promise<TestServer> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const orm = await initOrm(database.url, config, logger);
+  const app = await buildApp({ orm, config, logger, apolloPlugins: options.apolloPlugins });
+  const address = await app.http.listen({ host: '127.0.0.1', port: 0 });
+  const sqlPool = new pg.Pool({ connectionString: database.url, max: 2 });
+
+  return {
+    url: address,
+    orm,
+    app,
+    config,
+    async sql(text, values) {
+      return (await sqlPool.query(text, values)).rows;
+    },
+    async gql(query, variables) {
+      const response = await fetch(`${address}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, ...((await response.json()) as object) };
+    },
+    async close() {
+      await app.close();
+      await orm.close();
+      await sqlPool.end();
+      await database.drop();
+    },
+  };
+}
