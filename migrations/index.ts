@@ -1,5 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261125125133_initial_catalog } from './Migration20261125125133_initial_catalog';
+import { Migration20261125130501_initial_catalog } from './Migration20261125130501_initial_catalog';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works from
@@ -7,5 +7,5 @@ import { Migration20261125125133_initial_catalog } from './Migration202611251251
  * fails when a file in this folder is missing here.
  */
 export const migrationsList: MigrationObject[] = [
-  { name: 'Migration20261125125133_initial_catalog', class: Migration20261125125133_initial_catalog },
+  { name: 'Migration20261125130501_initial_catalog', class: Migration20261125130501_initial_catalog },
 ];

@@ -10,6 +10,9 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '08001', // sqlclient_unable_to_establish_sqlconnection
   '08003', // connection_does_not_exist
   '08006', // connection_failure
+  '3D000', // invalid_catalog_name: the database is gone or misnamed
+  '28000', // invalid_authorization_specification
+  '28P01', // invalid_password
 ]);
 
 const UNAVAILABLE_SYSCALL_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -26,7 +29,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SYSCALL_CODES.has(code))) {
       return true;
     }
-    if (typeof message === 'string' && /Connection terminated|connection timeout/i.test(message)) {
+    if (typeof message === 'string' && /Connection terminated|connection timeout|Timeout acquiring a connection/i.test(message)) {
       return true;
     }
     e = (e as { cause?: unknown }).cause ?? (e as { previous?: unknown }).previous;

@@ -5,7 +5,7 @@ import { Product } from '../product/product.entity';
 
 @ObjectType({ description: "A shopper's rating of a product, with optional text." })
 @Entity()
-@Check({ name: 'review_rating_check', expression: 'rating between 1 and 5' })
+@Check({ name: 'review_rating_check', expression: 'rating >= 1 and rating <= 5' })
 // Serves the foreign key and "the newest N reviews of each product" in one index.
 @Index({
   name: 'review_product_id_created_at_id_index',

@@ -1,12 +1,12 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125125133_initial_catalog extends Migration {
+export class Migration20261125130501_initial_catalog extends Migration {
 
   override async up(): Promise<void> {
-    this.addSql(`create table "category" ("id" serial primary key, "slug" varchar(64) not null, "name" varchar(120) not null, "created_at" timestamptz not null default current_timestamp);`);
+    this.addSql(`create table "category" ("id" serial primary key, "slug" varchar(64) not null, "name" varchar(120) not null, "created_at" timestamptz(3) not null default current_timestamp);`);
     this.addSql(`alter table "category" add constraint "category_slug_unique" unique ("slug");`);
 
-    this.addSql(`create table "product" ("id" serial primary key, "sku" varchar(64) not null, "name" varchar(200) not null, "description" text null, "price" numeric(12,2) not null, "stock" int not null default 0, "category_id" int null, "review_count" int not null default 0, "rating_average" numeric(5,4) null, "created_at" timestamptz not null default current_timestamp, "updated_at" timestamptz not null default current_timestamp, "version" int not null default 1, constraint product_stock_check check (stock >= 0), constraint product_price_check check (price >= 0));`);
+    this.addSql(`create table "product" ("id" serial primary key, "sku" varchar(64) not null, "name" varchar(200) not null, "description" text null, "price" numeric(12,2) not null, "stock" int not null default 0, "category_id" int null, "review_count" int not null default 0, "rating_average" numeric(5,4) null, "created_at" timestamptz(3) not null default current_timestamp, "updated_at" timestamptz(3) not null default current_timestamp, "version" int not null default 1, constraint product_stock_check check (stock >= 0), constraint product_price_check check (price >= 0));`);
     this.addSql(`alter table "product" add constraint "product_sku_unique" unique ("sku");`);
     this.addSql(`create index "product_category_id_index" on "product" ("category_id");`);
     this.addSql(`create index "product_rating_average_id_index" on "product" ("rating_average" asc nulls first, "id" asc);`);
@@ -14,7 +14,7 @@ export class Migration20261125125133_initial_catalog extends Migration {
     this.addSql(`create index "product_price_id_index" on "product" ("price", "id");`);
     this.addSql(`create index "product_name_id_index" on "product" ("name", "id");`);
 
-    this.addSql(`create table "review" ("id" serial primary key, "product_id" int not null, "rating" smallint not null, "title" varchar(200) null, "body" text null, "author" varchar(120) not null, "created_at" timestamptz not null default current_timestamp, constraint review_rating_check check (rating between 1 and 5));`);
+    this.addSql(`create table "review" ("id" serial primary key, "product_id" int not null, "rating" smallint not null, "title" varchar(200) null, "body" text null, "author" varchar(120) not null, "created_at" timestamptz(3) not null default current_timestamp, constraint review_rating_check check (rating >= 1 and rating <= 5));`);
     this.addSql(`create index "review_product_id_created_at_id_index" on "review" ("product_id", "created_at" desc, "id" desc);`);
 
     this.addSql(`alter table "product" add constraint "product_category_id_foreign" foreign key ("category_id") references "category" ("id") on update cascade on delete restrict;`);
