@@ -1,25 +1,38 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261125130501_initial_catalog extends Migration {
-
   override async up(): Promise<void> {
-    this.addSql(`create table "category" ("id" serial primary key, "slug" varchar(64) not null, "name" varchar(120) not null, "created_at" timestamptz(3) not null default current_timestamp);`);
+    this.addSql(
+      `create table "category" ("id" serial primary key, "slug" varchar(64) not null, "name" varchar(120) not null, "created_at" timestamptz(3) not null default current_timestamp);`,
+    );
     this.addSql(`alter table "category" add constraint "category_slug_unique" unique ("slug");`);
 
-    this.addSql(`create table "product" ("id" serial primary key, "sku" varchar(64) not null, "name" varchar(200) not null, "description" text null, "price" numeric(12,2) not null, "stock" int not null default 0, "category_id" int null, "review_count" int not null default 0, "rating_average" numeric(5,4) null, "created_at" timestamptz(3) not null default current_timestamp, "updated_at" timestamptz(3) not null default current_timestamp, "version" int not null default 1, constraint product_stock_check check (stock >= 0), constraint product_price_check check (price >= 0));`);
+    this.addSql(
+      `create table "product" ("id" serial primary key, "sku" varchar(64) not null, "name" varchar(200) not null, "description" text null, "price" numeric(12,2) not null, "stock" int not null default 0, "category_id" int null, "review_count" int not null default 0, "rating_average" numeric(5,4) null, "created_at" timestamptz(3) not null default current_timestamp, "updated_at" timestamptz(3) not null default current_timestamp, "version" int not null default 1, constraint product_stock_check check (stock >= 0), constraint product_price_check check (price >= 0));`,
+    );
     this.addSql(`alter table "product" add constraint "product_sku_unique" unique ("sku");`);
     this.addSql(`create index "product_category_id_index" on "product" ("category_id");`);
-    this.addSql(`create index "product_rating_average_id_index" on "product" ("rating_average" asc nulls first, "id" asc);`);
+    this.addSql(
+      `create index "product_rating_average_id_index" on "product" ("rating_average" asc nulls first, "id" asc);`,
+    );
     this.addSql(`create index "product_created_at_id_index" on "product" ("created_at", "id");`);
     this.addSql(`create index "product_price_id_index" on "product" ("price", "id");`);
     this.addSql(`create index "product_name_id_index" on "product" ("name", "id");`);
 
-    this.addSql(`create table "review" ("id" serial primary key, "product_id" int not null, "rating" smallint not null, "title" varchar(200) null, "body" text null, "author" varchar(120) not null, "created_at" timestamptz(3) not null default current_timestamp, constraint review_rating_check check (rating >= 1 and rating <= 5));`);
-    this.addSql(`create index "review_product_id_created_at_id_index" on "review" ("product_id", "created_at" desc, "id" desc);`);
+    this.addSql(
+      `create table "review" ("id" serial primary key, "product_id" int not null, "rating" smallint not null, "title" varchar(200) null, "body" text null, "author" varchar(120) not null, "created_at" timestamptz(3) not null default current_timestamp, constraint review_rating_check check (rating >= 1 and rating <= 5));`,
+    );
+    this.addSql(
+      `create index "review_product_id_created_at_id_index" on "review" ("product_id", "created_at" desc, "id" desc);`,
+    );
 
-    this.addSql(`alter table "product" add constraint "product_category_id_foreign" foreign key ("category_id") references "category" ("id") on update cascade on delete restrict;`);
+    this.addSql(
+      `alter table "product" add constraint "product_category_id_foreign" foreign key ("category_id") references "category" ("id") on update cascade on delete restrict;`,
+    );
 
-    this.addSql(`alter table "review" add constraint "review_product_id_foreign" foreign key ("product_id") references "product" ("id") on update cascade on delete cascade;`);
+    this.addSql(
+      `alter table "review" add constraint "review_product_id_foreign" foreign key ("product_id") references "product" ("id") on update cascade on delete cascade;`,
+    );
 
     // Keeps product.review_count and product.rating_average equal to what the product's reviews
     // say, whoever writes them (the API, a migration, plain SQL), so rating order can use an index.
@@ -56,5 +69,4 @@ export class Migration20261125130501_initial_catalog extends Migration {
     this.addSql(`drop table if exists "product" cascade;`);
     this.addSql(`drop table if exists "category" cascade;`);
   }
-
 }

@@ -7,5 +7,8 @@ import { Migration20261125130501_initial_catalog } from './Migration202611251305
  * fails when a file in this folder is missing here.
  */
 export const migrationsList: MigrationObject[] = [
-  { name: 'Migration20261125130501_initial_catalog', class: Migration20261125130501_initial_catalog },
+  {
+    name: 'Migration20261125130501_initial_catalog',
+    class: Migration20261125130501_initial_catalog,
+  },
 ];

@@ -16,7 +16,11 @@ async function main(command: string | undefined): Promise<void> {
   const logger = createLogger(config);
   const embedded = config.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, logger });
+    : await startEmbeddedPostgres({
+        dir: config.EMBEDDED_PG_DIR,
+        port: config.EMBEDDED_PG_PORT,
+        logger,
+      });
   const url = config.DATABASE_URL ?? embedded!.url;
   try {
     const orm = await initOrm(url, config, logger);

@@ -53,7 +53,9 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
       },
     };
   } catch (error) {
-    await stopAll().catch((e: unknown) => logger.error({ err: e }, 'cleanup after a failed start failed'));
+    await stopAll().catch((e: unknown) =>
+      logger.error({ err: e }, 'cleanup after a failed start failed'),
+    );
     throw error;
   }
 }

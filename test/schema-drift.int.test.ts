@@ -16,7 +16,9 @@ describe('schema/schema.graphql', () => {
     const lines = sdl.split('\n');
     const undocumented = lines.filter((line, i) => {
       const declares = /^\s*(type|input|enum|scalar)\s|^\s+\w+(\(|:)|^\s+[A-Z_]+$/.test(line);
-      return declares && !/^type (Query|Mutation)\b/.test(line) && !/"""\s*$/.test(lines[i - 1] ?? '');
+      return (
+        declares && !/^type (Query|Mutation)\b/.test(line) && !/"""\s*$/.test(lines[i - 1] ?? '')
+      );
     });
     expect(undocumented).toEqual([]);
   });

@@ -15,7 +15,14 @@ const UNAVAILABLE_SQLSTATES = new Set([
   '28P01', // invalid_password
 ]);
 
-const UNAVAILABLE_SYSCALL_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_SYSCALL_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * True when an error means the database cannot be reached or the pool has no connection to
@@ -26,10 +33,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (e instanceof ConnectionException) return true;
     const { name, code, message } = e as { name?: unknown; code?: unknown; message?: unknown };
     if (name === 'KnexTimeoutError') return true;
-    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SYSCALL_CODES.has(code))) {
+    if (
+      typeof code === 'string' &&
+      (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SYSCALL_CODES.has(code))
+    ) {
       return true;
     }
-    if (typeof message === 'string' && /Connection terminated|connection timeout|Timeout acquiring a connection/i.test(message)) {
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connection timeout|Timeout acquiring a connection/i.test(message)
+    ) {
       return true;
     }
     e = (e as { cause?: unknown }).cause ?? (e as { previous?: unknown }).previous;

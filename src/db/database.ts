@@ -30,7 +30,10 @@ export async function prepareDatabase(
   url: string,
   options: { seed: boolean; logger: AppLogger },
 ): Promise<void> {
-  const lock = new pg.Client({ connectionString: url, application_name: 'catalog-graphql:migrate' });
+  const lock = new pg.Client({
+    connectionString: url,
+    application_name: 'catalog-graphql:migrate',
+  });
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);

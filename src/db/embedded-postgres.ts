@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { AppLogger } from '../logger';
 
 /**
@@ -52,6 +52,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: remember,
   });
 
+  if (process.getuid?.() === 0) assertReachableByOthers(dir);
   if (!existsSync(resolve(dir, 'PG_VERSION'))) {
     options.logger.info({ dir }, 'initialising embedded PostgreSQL data folder');
     await pg.initialise();
@@ -70,7 +71,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const admin = pg.getPgClient('postgres', '127.0.0.1');
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [database]);
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [
+      database,
+    ]);
     if (!rowCount) await admin.query(`create database "${database}"`);
   } finally {
     await admin.end();
@@ -80,6 +83,25 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     url: embeddedDatabaseUrl(options.port, database),
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * As root, PostgreSQL runs as a separate `postgres` user (it refuses root), which must be able to
+ * walk down to the data folder. A parent folder private to root (mode 700, like a mkdtemp or
+ * /root) stops it with a bare "Permission denied": say which folder and what to do instead.
+ */
+function assertReachableByOthers(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (let folder = dirname(dir); ; folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the "postgres" user, which cannot enter ${folder} ` +
+          `(only its owner may). Point EMBEDDED_PG_DIR somewhere it can reach, run ` +
+          `\`chmod o+x ${folder}\`, or set DATABASE_URL.`,
+      );
+    }
+    if (folder === dirname(folder)) return;
+  }
 }
 
 /**

@@ -1,8 +1,4 @@
-import {
-  DataloaderType,
-  FlushMode,
-  defineConfig,
-} from '@mikro-orm/postgresql';
+import { DataloaderType, FlushMode, defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Config } from '../config';
 import { Category } from '../catalog/category/category.entity';

@@ -19,7 +19,18 @@ const CATEGORIES = [
 ] as const;
 
 const ADJECTIVES = ['Compact', 'Classic', 'Pro', 'Travel', 'Deluxe'];
-const AUTHORS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
+const AUTHORS = [
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'erin',
+  'frank',
+  'grace',
+  'heidi',
+  'ivan',
+  'judy',
+];
 const TITLES = ['Does the job', 'Love it', 'Not for me', 'Great value', 'Solid', 'Disappointing'];
 
 export interface SeedCategory {

@@ -11,7 +11,10 @@ const SERVICE_UNAVAILABLE: GraphQLFormattedError['extensions'] = { code: 'SERVIC
  * else is masked — its message may hold SQL, bind values or host names — and was logged with the
  * request id by the error-logging plugin.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
     return { ...formatted, extensions: withoutStacktrace(formatted.extensions) };

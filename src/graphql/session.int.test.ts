@@ -65,7 +65,9 @@ describe('the session per request', () => {
     const product = await createProduct(server.orm, { category });
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        server.gql(`{ products(first: ${i + 1}) { totalCount } product(id: "${product.id}") { id } }`),
+        server.gql(
+          `{ products(first: ${i + 1}) { totalCount } product(id: "${product.id}") { id } }`,
+        ),
       ),
     );
     expect(seenContexts).toHaveLength(10);
@@ -95,16 +97,30 @@ describe('the session per request', () => {
     const product = await createProduct(server.orm, { name: 'Before', price: '1.00', category });
     const query = `{ product(id: "${product.id}") { name price reviewCount averageRating } }`;
     const before = await server.gql<{ product: Record<string, unknown> }>(query);
-    expect(before.data?.product).toEqual({ name: 'Before', price: '1.00', reviewCount: 0, averageRating: null });
+    expect(before.data?.product).toEqual({
+      name: 'Before',
+      price: '1.00',
+      reviewCount: 0,
+      averageRating: null,
+    });
 
-    await server.sql('update product set name = $1, price = $2 where id = $3', ['After', '2.50', product.id]);
+    await server.sql('update product set name = $1, price = $2 where id = $3', [
+      'After',
+      '2.50',
+      product.id,
+    ]);
     await server.sql(
       `insert into review (product_id, rating, author) values ($1, 4, 'sql'), ($1, 1, 'sql')`,
       [product.id],
     );
 
     const after = await server.gql<{ product: Record<string, unknown> }>(query);
-    expect(after.data?.product).toEqual({ name: 'After', price: '2.50', reviewCount: 2, averageRating: 2.5 });
+    expect(after.data?.product).toEqual({
+      name: 'After',
+      price: '2.50',
+      reviewCount: 2,
+      averageRating: 2.5,
+    });
   });
 });
 

@@ -88,7 +88,9 @@ export function toPageRequest(args: PageArgs, scope: string): PageRequest {
   };
 }
 
-@ObjectType({ description: 'Relay page information: whether more rows exist either side of this page.' })
+@ObjectType({
+  description: 'Relay page information: whether more rows exist either side of this page.',
+})
 export class PageInfo {
   @Field({ description: 'True when rows follow the last edge.' })
   hasNextPage!: boolean;
@@ -96,10 +98,16 @@ export class PageInfo {
   @Field({ description: 'True when rows precede the first edge.' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the first edge; null on an empty page.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the first edge; null on an empty page.',
+  })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the last edge; null on an empty page.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last edge; null on an empty page.',
+  })
   endCursor!: string | null;
 }
 

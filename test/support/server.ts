@@ -27,7 +27,7 @@ export interface TestServer {
   app: App;
   config: Config;
   /** Plain SQL on the test database, outside the ORM: to arrange or to check behind its back. */
-  sql<Row extends pg.QueryResultRow = Record<string, unknown>>(
+  sql<Row extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     values?: unknown[],
   ): Promise<Row[]>;
@@ -62,8 +62,8 @@ export async function startTestServer(
     orm,
     app,
     config,
-    async sql(text, values) {
-      return (await sqlPool.query(text, values)).rows;
+    async sql<Row extends pg.QueryResultRow>(text: string, values?: unknown[]) {
+      return (await sqlPool.query<Row>(text, values)).rows;
     },
     async gql(query, variables) {
       const response = await fetch(`${address}/graphql`, {

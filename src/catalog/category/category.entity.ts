@@ -20,8 +20,12 @@ export class Category {
   @Property({ type: 'string', length: 120 })
   name!: string;
 
-  @Property({ type: 'datetime', columnType: 'timestamptz(3)',
-    length: 3, defaultRaw: 'current_timestamp',
-    onCreate: () => new Date() })
+  @Property({
+    type: 'datetime',
+    columnType: 'timestamptz(3)',
+    length: 3,
+    defaultRaw: 'current_timestamp',
+    onCreate: () => new Date(),
+  })
   createdAt!: Date;
 }

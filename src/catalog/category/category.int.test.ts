@@ -14,8 +14,17 @@ beforeAll(async () => {
   books = await createCategory(server.orm, { name: 'Books' });
   empty = await createCategory(server.orm, { name: 'Empty' });
   await createProducts(server.orm, [
-    ...Array.from({ length: 7 }, (_, i) => ({ name: `Speaker ${i}`, price: `${i + 1}.00`, category: audio })),
-    ...Array.from({ length: 4 }, (_, i) => ({ name: `Novel ${i}`, price: `${i + 1}.50`, stock: i % 2, category: books })),
+    ...Array.from({ length: 7 }, (_, i) => ({
+      name: `Speaker ${i}`,
+      price: `${i + 1}.00`,
+      category: audio,
+    })),
+    ...Array.from({ length: 4 }, (_, i) => ({
+      name: `Novel ${i}`,
+      price: `${i + 1}.50`,
+      stock: i % 2,
+      category: books,
+    })),
     { name: 'Uncategorised', category: null },
   ]);
 });
@@ -25,14 +34,19 @@ afterAll(() => server.close());
 interface Page {
   totalCount: number;
   edges: { cursor: string; node: { id: string; name: string } }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null; hasPreviousPage: boolean; startCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    endCursor: string | null;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+  };
 }
 
 describe('Query.categories', () => {
   it('lists every category by name, with product counts', async () => {
-    const response = await server.gql<{ categories: { slug: string; name: string; productCount: number }[] }>(
-      '{ categories { slug name productCount } }',
-    );
+    const response = await server.gql<{
+      categories: { slug: string; name: string; productCount: number }[];
+    }>('{ categories { slug name productCount } }');
     expect(response.data?.categories).toEqual([
       { slug: audio.slug, name: 'Audio', productCount: 7 },
       { slug: books.slug, name: 'Books', productCount: 4 },
@@ -43,14 +57,20 @@ describe('Query.categories', () => {
 
 describe('Query.category', () => {
   it('finds a category by id and by slug', async () => {
-    const byId = await server.gql<{ category: { slug: string } }>(`{ category(id: "${audio.id}") { slug } }`);
-    const bySlug = await server.gql<{ category: { id: string } }>(`{ category(slug: "${books.slug}") { id } }`);
+    const byId = await server.gql<{ category: { slug: string } }>(
+      `{ category(id: "${audio.id}") { slug } }`,
+    );
+    const bySlug = await server.gql<{ category: { id: string } }>(
+      `{ category(slug: "${books.slug}") { id } }`,
+    );
     expect(byId.data?.category).toEqual({ slug: audio.slug });
     expect(bySlug.data?.category).toEqual({ id: String(books.id) });
   });
 
   it('is null, not an error, for an id or slug that does not exist', async () => {
-    const response = await server.gql('{ a: category(id: "999999") { id } b: category(slug: "nope") { id } c: category(id: "99999999999") { id } }');
+    const response = await server.gql(
+      '{ a: category(id: "999999") { id } b: category(slug: "nope") { id } c: category(id: "99999999999") { id } }',
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ a: null, b: null, c: null });
   });
@@ -67,12 +87,38 @@ describe('Query.category', () => {
 
 describe('Category.products', () => {
   const QUERY = /* GraphQL */ `
-    query ($slug: String!, $first: Int, $after: String, $last: Int, $before: String, $filter: ProductFilter, $orderBy: ProductOrder) {
+    query (
+      $slug: String!
+      $first: Int
+      $after: String
+      $last: Int
+      $before: String
+      $filter: ProductFilter
+      $orderBy: ProductOrder
+    ) {
       category(slug: $slug) {
-        products(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
+        products(
+          first: $first
+          after: $after
+          last: $last
+          before: $before
+          filter: $filter
+          orderBy: $orderBy
+        ) {
           totalCount
-          edges { cursor node { id name } }
-          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges {
+            cursor
+            node {
+              id
+              name
+            }
+          }
+          pageInfo {
+            hasNextPage
+            hasPreviousPage
+            startCursor
+            endCursor
+          }
         }
       }
     }
@@ -87,19 +133,38 @@ describe('Category.products', () => {
     const orderBy = { field: 'PRICE', direction: 'DESC' };
     const first = await pageOf({ slug: audio.slug, first: 4, orderBy });
     expect(first.totalCount).toBe(7);
-    expect(first.edges.map((e) => e.node.name)).toEqual(['Speaker 6', 'Speaker 5', 'Speaker 4', 'Speaker 3']);
+    expect(first.edges.map((e) => e.node.name)).toEqual([
+      'Speaker 6',
+      'Speaker 5',
+      'Speaker 4',
+      'Speaker 3',
+    ]);
     expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
 
-    const second = await pageOf({ slug: audio.slug, first: 4, after: first.pageInfo.endCursor, orderBy });
+    const second = await pageOf({
+      slug: audio.slug,
+      first: 4,
+      after: first.pageInfo.endCursor,
+      orderBy,
+    });
     expect(second.edges.map((e) => e.node.name)).toEqual(['Speaker 2', 'Speaker 1', 'Speaker 0']);
     expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
 
-    const back = await pageOf({ slug: audio.slug, last: 2, before: second.pageInfo.startCursor, orderBy });
+    const back = await pageOf({
+      slug: audio.slug,
+      last: 2,
+      before: second.pageInfo.startCursor,
+      orderBy,
+    });
     expect(back.edges.map((e) => e.node.name)).toEqual(['Speaker 4', 'Speaker 3']);
   });
 
   it('gives the same rows as Query.products filtered by that category', async () => {
-    const variables = { first: 3, orderBy: { field: 'NAME', direction: 'ASC' }, filter: { inStock: true } };
+    const variables = {
+      first: 3,
+      orderBy: { field: 'NAME', direction: 'ASC' },
+      filter: { inStock: true },
+    };
     const nested = await pageOf({ slug: books.slug, ...variables });
     const flat = await server.gql<{ products: Page }>(
       `query ($first: Int, $filter: ProductFilter, $orderBy: ProductOrder) {
@@ -123,7 +188,12 @@ describe('Category.products', () => {
       '{ categories { name products(first: 2, orderBy: { field: NAME }) { totalCount edges { node { name } } pageInfo { hasNextPage } } } }',
     );
     expect(
-      response.data?.categories.map((c) => [c.name, c.products.totalCount, c.products.edges.map((e) => e.node.name), c.products.pageInfo.hasNextPage]),
+      response.data?.categories.map((c) => [
+        c.name,
+        c.products.totalCount,
+        c.products.edges.map((e) => e.node.name),
+        c.products.pageInfo.hasNextPage,
+      ]),
     ).toEqual([
       ['Audio', 7, ['Speaker 0', 'Speaker 1'], true],
       ['Books', 4, ['Novel 0', 'Novel 1'], true],

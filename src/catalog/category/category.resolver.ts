@@ -34,7 +34,9 @@ export class CategoryResolver {
     return categoryId === null ? null : em.findOne(Category, categoryId);
   }
 
-  @FieldResolver(() => ProductConnection, { description: 'Its products, filtered, sorted and paged.' })
+  @FieldResolver(() => ProductConnection, {
+    description: 'Its products, filtered, sorted and paged.',
+  })
   async products(
     @Root() category: Category,
     @Args(() => ProductListArgsType) args: ProductListArgsType,

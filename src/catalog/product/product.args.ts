@@ -4,7 +4,10 @@ import { ProductFilter, ProductOrder } from './product.inputs';
 
 @ArgsType()
 export class ProductListArgsType extends PageArgsType {
-  @Field(() => ProductFilter, { nullable: true, description: 'Conditions every product must meet.' })
+  @Field(() => ProductFilter, {
+    nullable: true,
+    description: 'Conditions every product must meet.',
+  })
   filter?: ProductFilter | null;
 
   @Field(() => ProductOrder, {

@@ -29,7 +29,8 @@ import { Category } from '../category/category.entity';
 })
 export class Product {
   /** Filled in by defaults, hooks or triggers: not required when creating one. */
-  [OptionalProps]?: 'stock' | 'reviewCount' | 'averageRating' | 'createdAt' | 'updatedAt' | 'version';
+  [OptionalProps]?:
+    'stock' | 'reviewCount' | 'averageRating' | 'createdAt' | 'updatedAt' | 'version';
 
   @Field(() => ID, { description: 'Opaque identifier.' })
   @PrimaryKey({ type: 'integer' })
@@ -78,9 +79,13 @@ export class Product {
   }
 
   @Field(() => GraphQLDateTime, { description: 'When it was created.' })
-  @Property({ type: 'datetime', columnType: 'timestamptz(3)',
-    length: 3, defaultRaw: 'current_timestamp',
-    onCreate: () => new Date() })
+  @Property({
+    type: 'datetime',
+    columnType: 'timestamptz(3)',
+    length: 3,
+    defaultRaw: 'current_timestamp',
+    onCreate: () => new Date(),
+  })
   createdAt!: Date;
 
   @Field(() => GraphQLDateTime, { description: 'When it last changed.' })
@@ -94,7 +99,9 @@ export class Product {
   })
   updatedAt!: Date;
 
-  @Field(() => Int, { description: 'Incremented on every change; pass it back for optimistic locking.' })
+  @Field(() => Int, {
+    description: 'Incremented on every change; pass it back for optimistic locking.',
+  })
   @Property({ type: 'integer', version: true })
   version!: number;
 }

@@ -44,7 +44,10 @@ export class ProductFilter {
   @Field(() => ID, { nullable: true, description: 'Only products in this category.' })
   categoryId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Only products in the category with this slug.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Only products in the category with this slug.',
+  })
   categorySlug?: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Lowest price, inclusive.' })

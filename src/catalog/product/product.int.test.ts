@@ -55,7 +55,9 @@ describe('Query.product', () => {
   });
 
   it('is null, not an error, for an id that does not exist', async () => {
-    const response = await server.gql('{ a: product(id: "987654") { id } b: product(id: "99999999999999") { id } }');
+    const response = await server.gql(
+      '{ a: product(id: "987654") { id } b: product(id: "99999999999999") { id } }',
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ a: null, b: null });
   });
@@ -76,7 +78,10 @@ describe('Product.reviews', () => {
     } }
   }`;
   const pageOf = async (variables: Record<string, unknown>) => {
-    const response = await server.gql<{ product: { reviews: ReviewPage } }>(QUERY, { id: String(product.id), ...variables });
+    const response = await server.gql<{ product: { reviews: ReviewPage } }>(QUERY, {
+      id: String(product.id),
+      ...variables,
+    });
     expect(response.errors).toBeUndefined();
     return response.data!.product.reviews;
   };
@@ -91,7 +96,15 @@ describe('Product.reviews', () => {
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
-    expect(titles).toEqual(['Title 6', 'Title 5', 'Title 4', 'Title 3', 'Title 2', 'Title 1', 'Title 0']);
+    expect(titles).toEqual([
+      'Title 6',
+      'Title 5',
+      'Title 4',
+      'Title 3',
+      'Title 2',
+      'Title 1',
+      'Title 0',
+    ]);
   });
 
   it('refuses a cursor of another list', async () => {
@@ -106,7 +119,9 @@ describe('Product.reviews', () => {
   });
 
   it('links each review back to its product', async () => {
-    const response = await server.gql<{ product: { reviews: { edges: { node: { product: { id: string; name: string } } }[] } } }>(
+    const response = await server.gql<{
+      product: { reviews: { edges: { node: { product: { id: string; name: string } } }[] } };
+    }>(
       `{ product(id: "${product.id}") { reviews(first: 2) { edges { node { product { id name } } } } } }`,
     );
     expect(response.data?.product.reviews.edges.map((e) => e.node.product)).toEqual([

@@ -32,10 +32,12 @@ export function createCategoryPageLoader(em: EntityManager) {
           .limit(query.page.size + 1)
           .getKnexQuery()
           .toSQL(); // `?` placeholders, as the outer statement uses
-        const rows = await em.getConnection().execute<{ category_id: number }[]>(
-          `select page.* from unnest(?::int[]) as parent(id) cross join lateral (${page.sql}) page`,
-          [intArrayParam(group.map((k) => k.categoryId)), ...page.bindings],
-        );
+        const rows = await em
+          .getConnection()
+          .execute<{ category_id: number }[]>(
+            `select page.* from unnest(?::int[]) as parent(id) cross join lateral (${page.sql}) page`,
+            [intArrayParam(group.map((k) => k.categoryId)), ...page.bindings],
+          );
         for (const row of rows) {
           pages.get(pageKeyOf({ categoryId: row.category_id, query }))?.push(em.map(Product, row));
         }

@@ -1,8 +1,8 @@
 import { QueryOrder, type ObjectQuery, type QueryOrderMap } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../shared/errors';
 import type { CursorPosition } from '../../shared/pagination';
-import { Product } from './product.entity';
-import { OrderDirection, ProductOrderField, type ProductOrder } from './product.inputs';
+import { type Product } from './product.entity';
+import { OrderDirection, type ProductOrderField, type ProductOrder } from './product.inputs';
 
 type SortProperty = 'name' | 'price' | 'createdAt' | 'ratingAverage';
 
@@ -69,7 +69,8 @@ export class ProductSort {
   orderBy(): QueryOrderMap<Product>[] {
     const { property, nullable } = this.key;
     let direction: QueryOrder = this.ascending ? QueryOrder.ASC : QueryOrder.DESC;
-    if (nullable) direction = this.ascending ? QueryOrder.ASC_NULLS_FIRST : QueryOrder.DESC_NULLS_LAST;
+    if (nullable)
+      direction = this.ascending ? QueryOrder.ASC_NULLS_FIRST : QueryOrder.DESC_NULLS_LAST;
     return [{ [property]: direction }, { id: this.ascending ? QueryOrder.ASC : QueryOrder.DESC }];
   }
 
@@ -88,7 +89,10 @@ export class ProductSort {
         ? { $or: [sameValueLaterId, { [property]: { $ne: null } }] }
         : sameValueLaterId;
     }
-    const branches: ObjectQuery<Product>[] = [{ [property]: { [beyond]: value } }, sameValueLaterId];
+    const branches: ObjectQuery<Product>[] = [
+      { [property]: { [beyond]: value } },
+      sameValueLaterId,
+    ];
     if (nullable && !this.ascending) branches.push({ [property]: null });
     return { $or: branches };
   }

@@ -10,7 +10,10 @@ import { findProduct, findProductPage, productPageQuery } from './product.servic
 
 @Resolver(() => Product)
 export class ProductResolver {
-  @Query(() => Product, { nullable: true, description: 'One product by id; null if there is none.' })
+  @Query(() => Product, {
+    nullable: true,
+    description: 'One product by id; null if there is none.',
+  })
   product(@Arg('id', () => ID) id: string, @Ctx() { em }: Context): Promise<Product | null> {
     return findProduct(em, id);
   }

@@ -23,9 +23,21 @@ const PRODUCTS = /* GraphQL */ `
       totalCount
       edges {
         cursor
-        node { id name price stock averageRating createdAt }
+        node {
+          id
+          name
+          price
+          stock
+          averageRating
+          createdAt
+        }
       }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;
@@ -141,37 +153,43 @@ async function page(variables: Record<string, unknown>) {
 
 describe('Query.products', () => {
   describe.each(['NAME', 'PRICE', 'CREATED_AT', 'RATING'])('ordered by %s', (field) => {
-    it.each(['ASC', 'DESC'] as const)('%s pages forward without gaps or repeats', async (direction) => {
-      const orderBy = { field, direction };
-      const seen: string[] = [];
-      let after: string | null = null;
-      let pages = 0;
-      for (;;) {
-        const result = await page({ first: 4, after, orderBy });
-        expect(result.totalCount).toBe(ROWS.length);
-        expect(result.pageInfo.hasPreviousPage).toBe(after !== null);
-        seen.push(...result.edges.map((e) => e.node.id));
-        pages += 1;
-        if (!result.pageInfo.hasNextPage) break;
-        after = result.pageInfo.endCursor;
-      }
-      expect(seen).toEqual(sortByHand(expected, field, direction));
-      expect(pages).toBe(Math.ceil(ROWS.length / 4));
-    });
+    it.each(['ASC', 'DESC'] as const)(
+      '%s pages forward without gaps or repeats',
+      async (direction) => {
+        const orderBy = { field, direction };
+        const seen: string[] = [];
+        let after: string | null = null;
+        let pages = 0;
+        for (;;) {
+          const result = await page({ first: 4, after, orderBy });
+          expect(result.totalCount).toBe(ROWS.length);
+          expect(result.pageInfo.hasPreviousPage).toBe(after !== null);
+          seen.push(...result.edges.map((e) => e.node.id));
+          pages += 1;
+          if (!result.pageInfo.hasNextPage) break;
+          after = result.pageInfo.endCursor;
+        }
+        expect(seen).toEqual(sortByHand(expected, field, direction));
+        expect(pages).toBe(Math.ceil(ROWS.length / 4));
+      },
+    );
 
-    it.each(['ASC', 'DESC'] as const)('%s pages backward without gaps or repeats', async (direction) => {
-      const orderBy = { field, direction };
-      const seen: string[] = [];
-      let before: string | null = null;
-      for (;;) {
-        const result = await page({ last: 5, before, orderBy });
-        expect(result.pageInfo.hasNextPage).toBe(before !== null);
-        seen.unshift(...result.edges.map((e) => e.node.id));
-        if (!result.pageInfo.hasPreviousPage) break;
-        before = result.pageInfo.startCursor;
-      }
-      expect(seen).toEqual(sortByHand(expected, field, direction));
-    });
+    it.each(['ASC', 'DESC'] as const)(
+      '%s pages backward without gaps or repeats',
+      async (direction) => {
+        const orderBy = { field, direction };
+        const seen: string[] = [];
+        let before: string | null = null;
+        for (;;) {
+          const result = await page({ last: 5, before, orderBy });
+          expect(result.pageInfo.hasNextPage).toBe(before !== null);
+          seen.unshift(...result.edges.map((e) => e.node.id));
+          if (!result.pageInfo.hasPreviousPage) break;
+          before = result.pageInfo.startCursor;
+        }
+        expect(seen).toEqual(sortByHand(expected, field, direction));
+      },
+    );
   });
 
   it('turns around mid-list: the page before a cursor ends right before it', async () => {
@@ -184,7 +202,10 @@ describe('Query.products', () => {
 
   it('filters by price range, stock and text, and counts the filtered set', async () => {
     const cases: [Record<string, unknown>, (p: ProductNode) => boolean][] = [
-      [{ minPrice: '0.20', maxPrice: '10.00' }, (p) => Number(p.price) >= 0.2 && Number(p.price) <= 10],
+      [
+        { minPrice: '0.20', maxPrice: '10.00' },
+        (p) => Number(p.price) >= 0.2 && Number(p.price) <= 10,
+      ],
       [{ minPrice: '10.00' }, (p) => Number(p.price) >= 10],
       [{ inStock: false }, (p) => p.stock === 0],
       [{ inStock: true, maxPrice: '5.50' }, (p) => p.stock > 0 && Number(p.price) <= 5.5],
@@ -235,25 +256,56 @@ describe('Query.products bad input', () => {
     ['last: 101', PRODUCTS, { last: 101 }, 'BAD_USER_INPUT'],
     ['first and last together', PRODUCTS, { first: 2, last: 2 }, 'BAD_USER_INPUT'],
     ['a malformed cursor', PRODUCTS, { after: 'not-a-cursor' }, 'BAD_USER_INPUT'],
-    ['a forged cursor', PRODUCTS, { after: Buffer.from('["product:PRICE:ASC","1;drop",1]').toString('base64url'), orderBy: { field: 'PRICE', direction: 'ASC' } }, 'BAD_USER_INPUT'],
-    ['a cursor from another order', PRODUCTS, { after: Buffer.from('["product:NAME:ASC","x",1]').toString('base64url') }, 'BAD_USER_INPUT'],
-    ['minPrice above maxPrice', PRODUCTS, { filter: { minPrice: '5', maxPrice: '1' } }, 'BAD_USER_INPUT'],
+    [
+      'a forged cursor',
+      PRODUCTS,
+      {
+        after: Buffer.from('["product:PRICE:ASC","1;drop",1]').toString('base64url'),
+        orderBy: { field: 'PRICE', direction: 'ASC' },
+      },
+      'BAD_USER_INPUT',
+    ],
+    [
+      'a cursor from another order',
+      PRODUCTS,
+      { after: Buffer.from('["product:NAME:ASC","x",1]').toString('base64url') },
+      'BAD_USER_INPUT',
+    ],
+    [
+      'minPrice above maxPrice',
+      PRODUCTS,
+      { filter: { minPrice: '5', maxPrice: '1' } },
+      'BAD_USER_INPUT',
+    ],
     ['a price that is not a decimal', PRODUCTS, { filter: { minPrice: '1e3' } }, 'BAD_USER_INPUT'],
     ['a malformed category id', PRODUCTS, { filter: { categoryId: 'abc' } }, 'BAD_USER_INPUT'],
     ['a wrong variable type', PRODUCTS, { first: 'ten' }, 'BAD_USER_INPUT'],
-    ['an unknown field', '{ products { edges { node { id colour } } } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
-    ['an unknown order', '{ products(orderBy: { field: COLOUR }) { totalCount } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+    [
+      'an unknown field',
+      '{ products { edges { node { id colour } } } }',
+      {},
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
+    [
+      'an unknown order',
+      '{ products(orderBy: { field: COLOUR }) { totalCount } }',
+      {},
+      'GRAPHQL_VALIDATION_FAILED',
+    ],
     ['a syntax error', '{ products(first: ) { totalCount }', {}, 'GRAPHQL_PARSE_FAILED'],
   ];
 
-  it.each(cases)('refuses %s with a clear error, and the server stays healthy', async (_name, query, variables, code) => {
-    const response = await server.gql(query, variables);
-    expect(response.errors?.[0]?.extensions?.code).toBe(code);
-    expect(response.errors?.[0]?.message).toMatch(/\w{4,}/);
-    expect(response.errors?.[0]?.message).not.toMatch(/select|from "|sql/i);
-    const healthy = await server.gql('{ products(first: 1) { totalCount } }');
-    expect(healthy.errors).toBeUndefined();
-  });
+  it.each(cases)(
+    'refuses %s with a clear error, and the server stays healthy',
+    async (_name, query, variables, code) => {
+      const response = await server.gql(query, variables);
+      expect(response.errors?.[0]?.extensions?.code).toBe(code);
+      expect(response.errors?.[0]?.message).toMatch(/\w{4,}/);
+      expect(response.errors?.[0]?.message).not.toMatch(/select|from "|sql/i);
+      const healthy = await server.gql('{ products(first: 1) { totalCount } }');
+      expect(healthy.errors).toBeUndefined();
+    },
+  );
 
   it('names the argument at fault', async () => {
     const response = await server.gql(PRODUCTS, { first: 1000 });

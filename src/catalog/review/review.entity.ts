@@ -1,4 +1,13 @@
-import { OptionalProps, Check, Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/postgresql';
+import {
+  OptionalProps,
+  Check,
+  Entity,
+  Index,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+  type Ref,
+} from '@mikro-orm/postgresql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Product } from '../product/product.entity';
@@ -41,8 +50,12 @@ export class Review {
   author!: string;
 
   @Field(() => GraphQLDateTime, { description: 'When it was written.' })
-  @Property({ type: 'datetime', columnType: 'timestamptz(3)',
-    length: 3, defaultRaw: 'current_timestamp',
-    onCreate: () => new Date() })
+  @Property({
+    type: 'datetime',
+    columnType: 'timestamptz(3)',
+    length: 3,
+    defaultRaw: 'current_timestamp',
+    onCreate: () => new Date(),
+  })
   createdAt!: Date;
 }

@@ -8,7 +8,10 @@ import { Review } from './review.entity';
 export const REVIEW_CURSOR_SCOPE = 'review:newest';
 
 export function reviewCursor(review: Review): string {
-  return encodeCursor(REVIEW_CURSOR_SCOPE, { value: review.createdAt.toISOString(), id: review.id });
+  return encodeCursor(REVIEW_CURSOR_SCOPE, {
+    value: review.createdAt.toISOString(),
+    id: review.id,
+  });
 }
 
 export interface ReviewPageKey {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { Kind } from 'graphql';
+import { DecimalScalar } from './decimal.scalar';
+
+describe('Decimal', () => {
+  it('keeps the exact text of literals and variables', () => {
+    expect(DecimalScalar.parseLiteral({ kind: Kind.FLOAT, value: '0.10' }, {})).toBe('0.10');
+    expect(DecimalScalar.parseLiteral({ kind: Kind.STRING, value: '19.99' }, {})).toBe('19.99');
+    expect(DecimalScalar.parseLiteral({ kind: Kind.INT, value: '42' }, {})).toBe('42');
+    expect(DecimalScalar.parseValue('1234567890.12')).toBe('1234567890.12');
+    expect(DecimalScalar.parseValue(0.3)).toBe('0.3');
+  });
+
+  it.each(['1e3', 'abc', '1.234', '', '12345678901', 'NaN', '1,50'])('refuses %p', (text) => {
+    expect(() => DecimalScalar.parseValue(text)).toThrow(/Decimal must/);
+  });
+
+  it('refuses non-numbers', () => {
+    expect(() => DecimalScalar.parseValue(true)).toThrow();
+    expect(() => DecimalScalar.parseValue(Number.POSITIVE_INFINITY)).toThrow();
+    expect(() => DecimalScalar.parseLiteral({ kind: Kind.BOOLEAN, value: true }, {})).toThrow();
+  });
+
+  it('serializes the database text unchanged', () => {
+    expect(DecimalScalar.serialize('0.30')).toBe('0.30');
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals';
+import { GraphQLError } from 'graphql';
+import { decodeCursor, encodeCursor, slicePage, toPageRequest } from './pagination';
+
+describe('cursors', () => {
+  it('round-trip their position, nulls included', () => {
+    for (const position of [
+      { value: 'Item A', id: 3 },
+      { value: null, id: 9 },
+      { value: '0.10', id: 1 },
+    ]) {
+      expect(decodeCursor('after', 'scope', encodeCursor('scope', position))).toEqual(position);
+    }
+  });
+
+  it.each([
+    '',
+    'garbage',
+    encodeCursor('other', { value: 'x', id: 1 }),
+    Buffer.from('[1,2]').toString('base64url'),
+    Buffer.from('["scope","x",1.5]').toString('base64url'),
+  ])('refuse %p as BAD_USER_INPUT naming the argument', (cursor) => {
+    let error: unknown;
+    try {
+      decodeCursor('after', 'scope', cursor);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GraphQLError);
+    expect((error as GraphQLError).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field: 'after' }],
+    });
+  });
+});
+
+describe('toPageRequest', () => {
+  it('defaults to the first 20', () => {
+    expect(toPageRequest({}, 's')).toEqual({ backward: false, size: 20, cursor: null });
+  });
+
+  it('pages backward with last or before', () => {
+    expect(toPageRequest({ last: 5 }, 's')).toMatchObject({ backward: true, size: 5 });
+    const before = encodeCursor('s', { value: 'a', id: 1 });
+    expect(toPageRequest({ before }, 's')).toMatchObject({ backward: true, cursor: { id: 1 } });
+  });
+
+  it.each([
+    [{ first: -1 }, 'first'],
+    [{ first: 101 }, 'first'],
+    [{ last: 101 }, 'last'],
+    [{ first: 1, last: 1 }, 'last'],
+    [{ last: 1, after: encodeCursor('s', { value: 'a', id: 1 }) }, 'after'],
+    [{ first: 1, before: encodeCursor('s', { value: 'a', id: 1 }) }, 'before'],
+  ])('refuses %j, naming %s', (args, field) => {
+    expect(() => toPageRequest(args, 's')).toThrow(GraphQLError);
+    try {
+      toPageRequest(args, 's');
+    } catch (e) {
+      expect((e as GraphQLError).extensions.fields).toEqual([expect.objectContaining({ field })]);
+    }
+  });
+});
+
+describe('slicePage', () => {
+  const cursorOf = (n: number) => `c${n}`;
+  it('uses the extra row only to report a next page', () => {
+    const page = slicePage([1, 2, 3], { backward: false, size: 2, cursor: null }, cursorOf);
+    expect(page.edges.map((e) => e.node)).toEqual([1, 2]);
+    expect(page.pageInfo).toEqual({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: 'c1',
+      endCursor: 'c2',
+    });
+  });
+
+  it('flips backward pages into list order', () => {
+    const page = slicePage(
+      [5, 4, 3],
+      { backward: true, size: 2, cursor: { value: 'x', id: 6 } },
+      cursorOf,
+    );
+    expect(page.edges.map((e) => e.node)).toEqual([4, 5]);
+    expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+  });
+});
