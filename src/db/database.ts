@@ -14,9 +14,21 @@ const MIGRATION_LOCK = 7_245_810_013;
  */
 export async function initOrm(url: string, config: Config, logger: AppLogger): Promise<MikroORM> {
   const ormLogger = logger.child({ component: 'mikro-orm' });
+  const knexLogger = logger.child({ component: 'knex' });
+  const options = ormOptions(url, config);
   return MikroORM.init({
-    ...ormOptions(url, config),
+    ...options,
     logger: (message) => ormLogger.info(message),
+    driverOptions: {
+      ...options.driverOptions,
+      // knex otherwise prints pool and connection trouble with console.log.
+      log: {
+        warn: (message: unknown) => knexLogger.warn({ message }, 'knex warning'),
+        error: (message: unknown) => knexLogger.error({ message }, 'knex error'),
+        deprecate: (message: unknown) => knexLogger.warn({ message }, 'knex deprecation'),
+        debug: (message: unknown) => knexLogger.debug({ message }, 'knex debug'),
+      },
+    },
   });
 }
 

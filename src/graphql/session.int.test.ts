@@ -59,6 +59,16 @@ describe('the engine', () => {
   });
 });
 
+describe('the pool', () => {
+  it('applies the configured statement timeout to every connection it opens', async () => {
+    const em = server.orm.em.fork();
+    const rows = await em
+      .getConnection()
+      .execute<{ statement_timeout: string }[]>('show statement_timeout');
+    expect(rows[0]?.statement_timeout).toBe(`${server.config.DB_STATEMENT_TIMEOUT_MS / 1000}s`);
+  });
+});
+
 describe('the session per request', () => {
   it('gives every concurrent request its own fork, identity map and loaders', async () => {
     seenContexts.splice(0);
