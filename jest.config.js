@@ -21,7 +21,13 @@ const transform = {
       module: { type: 'commonjs', ignoreDynamic: true },
     },
   ],
+  // jose 6 ships only ES modules; Jest's CommonJS runtime needs them compiled.
+  '/node_modules/jose/.+\\.js$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -29,6 +35,7 @@ module.exports = {
     {
       displayName: 'unit',
       transform,
+      transformIgnorePatterns,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/{src,test}/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
@@ -37,6 +44,7 @@ module.exports = {
     {
       displayName: 'integration',
       transform,
+      transformIgnorePatterns,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/{src,test}/**/*.int.test.ts'],
       setupFiles: ['reflect-metadata'],

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125130501_initial_catalog } from './Migration20261125130501_initial_catalog';
+import { Migration20261125131529_review_author_id } from './Migration20261125131529_review_author_id';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works from
@@ -10,5 +11,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261125130501_initial_catalog',
     class: Migration20261125130501_initial_catalog,
+  },
+  {
+    name: 'Migration20261125131529_review_author_id',
+    class: Migration20261125131529_review_author_id,
   },
 ];

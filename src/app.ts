@@ -5,6 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { AppLogger } from './logger';
+import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
 import { createContext, type Context } from './graphql/context';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
@@ -44,6 +45,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     void reply.header('x-request-id', request.id);
   });
 
+  const verifyToken = createTokenVerifier(config);
   const apollo = new ApolloServer<Context>({
     schema: await buildCatalogSchema(),
     formatError,
@@ -64,10 +66,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
-      context: async (request) => createContext(orm, request),
+      // The viewer is resolved once per request; a bad token stops it with 401 UNAUTHENTICATED.
+      context: async (request) =>
+        createContext(orm, request, await verifyToken(request.headers.authorization)),
     }),
   });
   registerHealthRoutes(http, orm, readiness);
-  void config; // reserved for per-environment HTTP settings (Playground, CORS)
   return { http, apollo, readiness, close: () => apollo.stop() };
 }

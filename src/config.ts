@@ -35,7 +35,21 @@ const EnvSchema = z.object({
   EMBEDDED_PG_PORT: port.default(54329),
   /** Seed the demo catalog on start when the database has no products yet. */
   SEED_DEMO: bool.default(true),
+
+  /** HS256 secret for bearer tokens (at least 32 characters). Unset in development: a fixed one. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** JWKS of an identity provider (RS256/ES256 tokens); takes the place of JWT_SECRET. */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** When set, tokens must carry this `iss` / `aud`. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
 });
+
+/**
+ * Signs the tokens `npm run token` prints for local use. Public by design, so production
+ * refuses it (and refuses to run with no way to verify tokens at all).
+ */
+export const DEVELOPMENT_JWT_SECRET = 'catalog-graphql-development-secret-not-for-production';
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
 
@@ -55,10 +69,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  if (parsed.data.DB_POOL_MIN > parsed.data.DB_POOL_MAX) {
-    throw new ConfigError([
-      `DB_POOL_MIN: must not exceed DB_POOL_MAX (${parsed.data.DB_POOL_MAX})`,
-    ]);
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.DB_POOL_MIN > config.DB_POOL_MAX) {
+    problems.push(`DB_POOL_MIN: must not exceed DB_POOL_MAX (${config.DB_POOL_MAX})`);
   }
-  return Object.freeze(parsed.data);
+  if (config.JWT_SECRET && config.JWT_JWKS_URL) {
+    problems.push('JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both');
+  }
+  if (config.NODE_ENV === 'production') {
+    if (config.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+      problems.push('JWT_SECRET: the development secret is public; production needs its own');
+    } else if (!config.JWT_SECRET && !config.JWT_JWKS_URL) {
+      problems.push('JWT_SECRET: production needs JWT_SECRET or JWT_JWKS_URL to verify tokens');
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  if (!config.JWT_SECRET && !config.JWT_JWKS_URL) config.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
+  return Object.freeze(config);
 }

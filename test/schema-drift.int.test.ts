@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { isEnumType, isInputObjectType, isObjectType, isSpecifiedScalarType } from 'graphql';
 import { readFileSync, readdirSync } from 'node:fs';
 import { buildCatalogSchema, printCatalogSchema, SCHEMA_FILE } from '../src/graphql/schema';
 import { migrationsList } from '../migrations';
@@ -10,16 +11,33 @@ describe('schema/schema.graphql', () => {
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(built);
   });
 
-  it('describes every type, field and argument', async () => {
-    const sdl = readFileSync(SCHEMA_FILE, 'utf8');
-    // Each declaration line of a field, argument, type or enum value follows its """ description.
-    const lines = sdl.split('\n');
-    const undocumented = lines.filter((line, i) => {
-      const declares = /^\s*(type|input|enum|scalar)\s|^\s+\w+(\(|:)|^\s+[A-Z_]+$/.test(line);
-      return (
-        declares && !/^type (Query|Mutation)\b/.test(line) && !/"""\s*$/.test(lines[i - 1] ?? '')
-      );
-    });
+  it('describes every type, field, argument and enum value', async () => {
+    const schema = await buildCatalogSchema();
+    const undocumented: string[] = [];
+    const check = (path: string, description: string | null | undefined) => {
+      if (!description?.trim()) undocumented.push(path);
+    };
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__') || isSpecifiedScalarType(type)) continue;
+      if (!['Query', 'Mutation'].includes(type.name)) check(type.name, type.description);
+      if (isObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          check(`${type.name}.${field.name}`, field.description);
+          for (const arg of field.args) {
+            check(`${type.name}.${field.name}(${arg.name})`, arg.description);
+          }
+        }
+      }
+      if (isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          check(`${type.name}.${field.name}`, field.description);
+        }
+      }
+      if (isEnumType(type)) {
+        for (const value of type.getValues())
+          check(`${type.name}.${value.name}`, value.description);
+      }
+    }
     expect(undocumented).toEqual([]);
   });
 });

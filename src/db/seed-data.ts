@@ -105,7 +105,7 @@ export function demoCatalog() {
         rating: Math.min(5, Math.max(1, bias + int(-1, 1))),
         title: pick(TITLES),
         body: `Review ${i + 1} of the ${product.name}.`,
-        author: pick(AUTHORS),
+        author: pick(AUTHORS), // also the account id: `npm run token -- --sub alice` owns alice's
         createdAt: new Date(product.createdAt.getTime() + (i + 1) * 5 * hour),
       });
     }

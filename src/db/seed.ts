@@ -18,7 +18,7 @@ export async function seedDemoCatalog(orm: MikroORM): Promise<boolean> {
       em.create(Product, { ...p, category: categories[categoryIndex], updatedAt: p.createdAt }),
     );
     for (const { productIndex, ...r } of catalog.reviews) {
-      em.create(Review, { ...r, product: products[productIndex]! });
+      em.create(Review, { ...r, authorId: r.author, product: products[productIndex]! });
     }
     // One flush: batched multi-row INSERTs; the review rollup trigger fills in the counts.
     await em.flush();

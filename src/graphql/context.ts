@@ -1,13 +1,16 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Viewer } from '../auth/viewer';
 import { createLoaders, type Loaders } from './loaders';
 
 /** What every resolver of one GraphQL operation shares, and nothing outside it does. */
 export interface Context {
   /** This request's unit of work: its own identity map; writes only when a mutation flushes. */
   em: EntityManager;
-  /** This request's DataLoaders, bound to `em`. */
+  /** This request's DataLoaders, bound to `em`; renewed after each mutation. */
   loaders: Loaders;
+  /** Who is asking, from the bearer token; null for anonymous readers. */
+  viewer: Viewer | null;
   requestId: string;
   log: FastifyBaseLogger;
 }
@@ -20,7 +23,8 @@ export interface Context {
 export function createContext(
   orm: MikroORM,
   request: { id: string; log: FastifyBaseLogger },
+  viewer: Viewer | null,
 ): Context {
   const em = orm.em.fork();
-  return { em, loaders: createLoaders(em), requestId: request.id, log: request.log };
+  return { em, loaders: createLoaders(em), viewer, requestId: request.id, log: request.log };
 }

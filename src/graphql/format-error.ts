@@ -17,7 +17,12 @@ export function formatError(
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
-    return { ...formatted, extensions: withoutStacktrace(formatted.extensions) };
+    return {
+      ...formatted,
+      // A bad token fails while Apollo builds the context, which prefixes the message.
+      message: formatted.message.replace(/^Context creation failed: /, ''),
+      extensions: withoutStacktrace(formatted.extensions),
+    };
   }
   const { locations, path } = formatted;
   if (isDatabaseUnavailable(unwrapResolverError(error))) {

@@ -1,13 +1,16 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
-/** Up to 10 integer digits and 2 fraction digits: what `numeric(12,2)` holds. */
-const DECIMAL = /^-?\d{1,10}(\.\d{1,2})?$/;
+/**
+ * Any plain decimal number. How many digits a field accepts (money: 10 before the point and 2
+ * after) is an input rule (src/shared/validators.ts), reported with the input's other problems.
+ */
+const DECIMAL = /^-?\d{1,30}(\.\d{1,30})?$/;
 
 function parseDecimal(text: string): string {
   const trimmed = text.trim();
   if (!DECIMAL.test(trimmed)) {
     throw new GraphQLError(
-      `Decimal must be a decimal number with at most 10 integer and 2 fraction digits, got "${text.slice(0, 40)}"`,
+      `Decimal must be a plain decimal number such as "19.99", got "${text.slice(0, 40)}"`,
       { extensions: { code: 'BAD_USER_INPUT' } },
     );
   }

@@ -25,8 +25,31 @@ export class BadUserInputError extends GraphQLError {
 }
 
 export class NotFoundError extends GraphQLError {
-  constructor(type: string, id: string) {
-    super(`${type} ${id} does not exist`, { extensions: { code: 'NOT_FOUND', type, id } });
+  /** `field`: the argument that named it, when not the mutation's own `id`. */
+  constructor(type: string, id: string | number, field = 'id') {
+    super(`${type} ${id} does not exist`, {
+      extensions: { code: 'NOT_FOUND', type, id: String(id), field },
+    });
+  }
+}
+
+/** The request's state clashes with the database's: a taken unique value, a stale version. */
+export class ConflictError extends GraphQLError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...details, code: 'CONFLICT' } });
+  }
+}
+
+export class UnauthenticatedError extends GraphQLError {
+  constructor(message = 'Sign in to do this') {
+    // 401 when it stops the whole request (a bad token); inside a result it is just the code.
+    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
+
+export class ForbiddenError extends GraphQLError {
+  constructor(message = 'You may not do this') {
+    super(message, { extensions: { code: 'FORBIDDEN' } });
   }
 }
 

@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp, type App } from '../../src/app';
+import { signToken, type TokenClaims } from '../../src/auth/sign-token';
 import { loadConfig, type Config } from '../../src/config';
 import { initOrm } from '../../src/db/database';
 import type { Context } from '../../src/graphql/context';
@@ -31,11 +32,14 @@ export interface TestServer {
     text: string,
     values?: unknown[],
   ): Promise<Row[]>;
-  /** POSTs a GraphQL document over real HTTP. */
+  /** POSTs a GraphQL document over real HTTP, with a bearer token when given. */
   gql<TData = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<TData>>;
+  /** A token this server accepts (signed with its JWT_SECRET). */
+  token(claims: TokenClaims): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -65,10 +69,15 @@ export async function startTestServer(
     async sql<Row extends pg.QueryResultRow>(text: string, values?: unknown[]) {
       return (await sqlPool.query<Row>(text, values)).rows;
     },
-    async gql(query, variables) {
+    token: (claims) => signToken(config.JWT_SECRET!, claims),
+    async gql(query, variables, options = {}) {
       const response = await fetch(`${address}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...((await response.json()) as object) };

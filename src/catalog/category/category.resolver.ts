@@ -19,8 +19,8 @@ export class CategoryResolver {
     description: 'One category by id or by slug (exactly one of them); null if there is none.',
   })
   async category(
-    @Arg('id', () => ID, { nullable: true }) id: string | null,
-    @Arg('slug', () => String, { nullable: true }) slug: string | null,
+    @Arg('id', () => ID, { nullable: true, description: 'Its id.' }) id: string | null,
+    @Arg('slug', () => String, { nullable: true, description: 'Its slug.' }) slug: string | null,
     @Ctx() { em }: Context,
   ): Promise<Category | null> {
     if ((id == null) === (slug == null)) {

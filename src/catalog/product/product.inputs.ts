@@ -1,5 +1,7 @@
-import { Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { IsOptional, MaxLength, Min } from 'class-validator';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { DecimalScalar } from '../../shared/decimal.scalar';
+import { IsMoney, IsName, IsSku } from '../../shared/validators';
 
 export enum ProductOrderField {
   NAME = 'NAME',
@@ -76,3 +78,71 @@ export const DEFAULT_PRODUCT_ORDER: ProductOrder = {
   field: ProductOrderField.CREATED_AT,
   direction: OrderDirection.DESC,
 };
+
+@InputType({ description: 'A new product.' })
+export class CreateProductInput {
+  @Field({ description: 'Unique stock-keeping unit: 3-64 upper-case letters, digits or dashes.' })
+  @IsSku()
+  sku!: string;
+
+  @Field({ description: 'Display name, 1-200 characters; surrounding spaces are dropped.' })
+  @IsName(200)
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Longer text, up to 5000 characters.' })
+  @IsOptional()
+  @MaxLength(5000)
+  description?: string | null;
+
+  @Field(() => DecimalScalar, { description: 'Unit price: at least 0, at most 2 decimals.' })
+  @IsMoney()
+  price!: string;
+
+  @Field(() => Int, { defaultValue: 0, description: 'Units on hand, at least 0.' })
+  @Min(0)
+  stock: number = 0;
+
+  @Field(() => ID, { nullable: true, description: 'Category to list it in.' })
+  @IsOptional()
+  categoryId?: string | null;
+}
+
+@InputType({ description: 'Changes to a product; fields left out stay as they are.' })
+export class UpdateProductInput {
+  @Field(() => String, { nullable: true, description: 'New unique SKU.' })
+  @IsSku()
+  sku?: string;
+
+  @Field(() => String, { nullable: true, description: 'New display name.' })
+  @IsName(200)
+  name?: string;
+
+  @Field(() => String, { nullable: true, description: 'New description; null removes it.' })
+  @IsOptional()
+  @MaxLength(5000)
+  description?: string | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'New unit price.' })
+  @IsMoney()
+  price?: string;
+
+  @Field(() => Int, { nullable: true, description: 'New stock level (see also adjustStock).' })
+  @Min(0)
+  stock?: number;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'New category; null removes it from its category.',
+  })
+  @IsOptional()
+  categoryId?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The version the change is based on: if the product has changed since, nothing is written and the result is CONFLICT.',
+  })
+  @IsOptional()
+  @Min(1)
+  expectedVersion?: number | null;
+}

@@ -14,7 +14,10 @@ export class ProductResolver {
     nullable: true,
     description: 'One product by id; null if there is none.',
   })
-  product(@Arg('id', () => ID) id: string, @Ctx() { em }: Context): Promise<Product | null> {
+  product(
+    @Arg('id', () => ID, { description: 'The product to read.' }) id: string,
+    @Ctx() { em }: Context,
+  ): Promise<Product | null> {
     return findProduct(em, id);
   }
 

@@ -45,9 +45,13 @@ export class Review {
   @Property({ type: 'text', nullable: true })
   body?: string | null;
 
-  @Field({ description: 'Who wrote it.' })
+  @Field({ description: 'Who wrote it: the display name of their account.' })
   @Property({ type: 'string', length: 120 })
   author!: string;
+
+  /** The author's account (the token subject); null for reviews written outside the API. */
+  @Property({ type: 'string', length: 255, nullable: true })
+  authorId?: string | null;
 
   @Field(() => GraphQLDateTime, { description: 'When it was written.' })
   @Property({
