@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('starts with the seed-like defaults: 10 connections, a short acquire timeout', () => {
@@ -32,6 +32,32 @@ describe('loadConfig', () => {
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('signs development tokens with a fixed secret when none is set', () => {
+    expect(loadConfig({}).JWT_SECRET).toBe(DEVELOPMENT_JWT_SECRET);
+    expect(
+      loadConfig({ JWT_JWKS_URL: 'https://idp.example/jwks.json' }).JWT_SECRET,
+    ).toBeUndefined();
+  });
+
+  it.each([
+    [{ NODE_ENV: 'production' }, /JWT_SECRET: production needs/],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET },
+      /development secret is public/,
+    ],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32/],
+    [{ JWT_SECRET: 'x'.repeat(32), JWT_JWKS_URL: 'https://idp.example/jwks' }, /not both/],
+  ])('refuses unsafe token settings %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('starts in production with its own secret or a JWKS URL', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) })).not.toThrow();
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/jwks' }),
+    ).not.toThrow();
   });
 
   it('reports every bad variable at once', () => {

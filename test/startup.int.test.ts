@@ -145,6 +145,16 @@ describe('npm start with no DATABASE_URL', () => {
     30_000,
   );
 
+  it('refuses to start in production with the public development secret', async () => {
+    const started = startMain({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'catalog-graphql-development-secret-not-for-production',
+    });
+    running.push(started);
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toMatch(/JWT_SECRET: the development secret is public/);
+  }, 30_000);
+
   it('refuses to start on a bad setting, naming the variable', async () => {
     const started = startMain({ PORT: 'eighty', DB_POOL_MAX: '0' });
     running.push(started);

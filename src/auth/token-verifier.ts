@@ -21,7 +21,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   return async (authorization) => {
     if (authorization === undefined) return null;
     const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization.trim());
-    if (!match) throw new UnauthenticatedError('Authorization must be "Bearer <token>"');
+    if (!match) throw new UnauthenticatedError('Authorization must be "Bearer <token>"', true);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(match[1]!, key as Uint8Array, {
@@ -31,7 +31,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
         requiredClaims: ['sub', 'exp'],
       }));
     } catch (error) {
-      throw new UnauthenticatedError(describe(error));
+      throw new UnauthenticatedError(describe(error), true);
     }
     return toViewer(payload);
   };

@@ -41,9 +41,12 @@ export class ConflictError extends GraphQLError {
 }
 
 export class UnauthenticatedError extends GraphQLError {
-  constructor(message = 'Sign in to do this') {
-    // 401 when it stops the whole request (a bad token); inside a result it is just the code.
-    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  /** `rejectsRequest`: a bad token stops the whole request with HTTP 401; a field that needs a
+   * signed-in user only fails that field, in an otherwise normal 200 response. */
+  constructor(message = 'Sign in to do this', rejectsRequest = false) {
+    super(message, {
+      extensions: { code: 'UNAUTHENTICATED', ...(rejectsRequest ? { http: { status: 401 } } : {}) },
+    });
   }
 }
 

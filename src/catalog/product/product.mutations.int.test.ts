@@ -7,6 +7,9 @@ import {
 } from '../../../test/support/factories';
 import { expectServerHealthy } from '../../../test/support/health';
 import { startTestServer, type TestServer } from '../../../test/support/server';
+import { createContext } from '../../graphql/context';
+import { createProduct as createProductCommand } from './product-write.service';
+import pino from 'pino';
 import type { Category } from '../category/category.entity';
 
 let server: TestServer;
@@ -140,6 +143,25 @@ describe('Mutation.createProduct', () => {
     expect(codes.filter((c) => c === 'OK')).toHaveLength(1);
     expect(codes.filter((c) => c === 'CONFLICT')).toHaveLength(19);
     expect(await skuCount(sku)).toBe(1);
+  });
+
+  it("leaves the request's session usable after a failed flush: its next write commits", async () => {
+    // Non-null mutation fields stop a GraphQL request at the first failure, so this drives the
+    // request's own EntityManager (from createContext) through the service directly.
+    const { em } = createContext(server.orm, { id: 'test', log: pino({ level: 'silent' }) }, null);
+    const taken = await createProduct(server.orm);
+    const fresh = unique('AFTER').toUpperCase();
+    await expect(
+      createProductCommand(em, { sku: taken.sku, name: 'Dup', price: '1', stock: 0 }),
+    ).rejects.toMatchObject({ extensions: { code: 'CONFLICT', field: 'sku' } });
+    const created = await createProductCommand(em, {
+      sku: fresh,
+      name: 'Fresh',
+      price: '1',
+      stock: 0,
+    });
+    expect(created.id).toEqual(expect.any(Number));
+    expect(await skuCount(fresh)).toBe(1);
   });
 
   it('is NOT_FOUND for a category that does not exist', async () => {
