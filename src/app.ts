@@ -2,22 +2,29 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { AppLogger } from './logger';
 import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
 import { createContext, type Context } from './graphql/context';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
 import { formatError } from './graphql/format-error';
+import { queryLimits } from './graphql/limits';
+import { queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
 import { registerHealthRoutes, type Readiness } from './http/health';
+import { registerHttpErrors } from './http/http-errors';
+import { registerRequestLog } from './http/request-log';
+import type { AppLogger } from './logger';
+import { createMetrics, type Metrics } from './observability/metrics';
+import { operationReportPlugin } from './observability/operation-report.plugin';
+import { ServiceUnavailableError } from './shared/errors';
 
 export interface AppOptions {
   orm: MikroORM;
   config: Config;
   logger: AppLogger;
-  /** Shared with the shutdown sequence, which marks the server not ready before draining. */
+  /** Shared with start-up and shutdown, which flip it; ready from the start when not given. */
   readiness?: Readiness;
   /** Extra Apollo plugins (tests observe requests through them). */
   apolloPlugins?: ApolloServerPlugin<Context>[];
@@ -27,6 +34,7 @@ export interface App {
   http: FastifyInstance;
   apollo: ApolloServer<Context>;
   readiness: Readiness;
+  metrics: Metrics;
   /** Stops Apollo, whose drain plugin closes Fastify once in-flight requests are answered. */
   close(): Promise<void>;
 }
@@ -34,29 +42,43 @@ export interface App {
 /** The whole HTTP server, without listening: `main.ts` listens, tests inject or listen on port 0. */
 export async function buildApp(options: AppOptions): Promise<App> {
   const { orm, config, logger } = options;
-  const readiness = options.readiness ?? { shuttingDown: false };
+  const readiness = options.readiness ?? { shuttingDown: false, databaseReady: true };
   const http = Fastify({
     loggerInstance: logger,
     // A caller's request id (e.g. from a proxy) is kept, so one id follows the request end to end.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // registerRequestLog writes one richer line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.HTTP_BODY_LIMIT,
   });
   http.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  const metrics = createMetrics(orm);
+  registerRequestLog(http, metrics);
+  registerHttpErrors(http);
 
   const verifyToken = createTokenVerifier(config);
+  const limits = queryLimits(config);
+  const schema = await buildCatalogSchema();
   const apollo = new ApolloServer<Context>({
-    schema: await buildCatalogSchema(),
+    schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    introspection: config.GRAPHQL_INTROSPECTION,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     // main.ts stops the server itself, after reporting not-ready; Apollo's handler would not.
     stopOnTerminationSignals: false,
     plugins: [
       fastifyApolloDrainPlugin(http),
       // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
       ApolloServerPluginLandingPageDisabled(),
+      ...(limits.plugins as ApolloServerPlugin<Context>[]),
+      queryCostPlugin(schema, config.GRAPHQL_MAX_COST),
       errorLoggingPlugin,
+      operationReportPlugin(metrics),
       ...(options.apolloPlugins ?? []),
     ],
   });
@@ -66,11 +88,23 @@ export async function buildApp(options: AppOptions): Promise<App> {
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
     handler: fastifyApolloHandler(apollo, {
-      // The viewer is resolved once per request; a bad token stops it with 401 UNAUTHENTICATED.
-      context: async (request) =>
-        createContext(orm, request, await verifyToken(request.headers.authorization)),
+      context: async (request) => {
+        if (!readiness.databaseReady) {
+          throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
+        }
+        // The viewer is resolved once per request; a bad token stops it with 401.
+        const viewer = await verifyToken(request.headers.authorization);
+        const context = createContext(orm, request, viewer);
+        request.graphqlReport = context.report;
+        return context;
+      },
     }),
   });
   registerHealthRoutes(http, orm, readiness);
-  return { http, apollo, readiness, close: () => apollo.stop() };
+  http.get('/metrics', async (_request, reply) => {
+    void reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return { http, apollo, readiness, metrics, close: () => apollo.stop() };
 }

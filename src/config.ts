@@ -36,6 +36,22 @@ const EnvSchema = z.object({
   /** Seed the demo catalog on start when the database has no products yet. */
   SEED_DEMO: bool.default(true),
 
+  /** Limits on what one request may ask (see src/graphql/limits.ts). */
+  GRAPHQL_MAX_DEPTH: positiveInt.default(12),
+  GRAPHQL_MAX_ALIASES: positiveInt.default(20),
+  GRAPHQL_MAX_TOKENS: positiveInt.default(3000),
+  GRAPHQL_MAX_COST: positiveInt.default(10_000),
+  GRAPHQL_MAX_DIRECTIVES: positiveInt.default(30),
+  /** Largest request body accepted, in bytes. */
+  HTTP_BODY_LIMIT: positiveInt.default(262_144),
+  /** Introspection answers schema tooling; on by default, turn it off to hide the schema. */
+  GRAPHQL_INTROSPECTION: bool.default(true),
+
+  /** After SIGTERM, how long readiness reports 503 before the server stops taking requests. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  /** Longest a shutdown may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
+
   /** HS256 secret for bearer tokens (at least 32 characters). Unset in development: a fixed one. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** JWKS of an identity provider (RS256/ES256 tokens); takes the place of JWT_SECRET. */

@@ -3,9 +3,6 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
 
-/** Longest a shutdown may take before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 15_000;
-
 async function main(): Promise<void> {
   let config;
   try {
@@ -24,6 +21,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  server.databaseReady.catch((error: unknown) => {
+    logger.fatal({ err: error }, 'database preparation failed');
+    void server.stop().finally(() => process.exit(1));
+  });
+
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
     setTimeout(() => {
       logger.error('shutdown timed out; exiting');
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
     server.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { buildApp, type App } from './app';
 import type { Config } from './config';
+import { isDatabaseUnavailable } from './db/database-errors';
 import { initOrm, prepareDatabase } from './db/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
 import type { AppLogger } from './logger';
@@ -9,8 +10,30 @@ export interface RunningServer {
   app: App;
   orm: MikroORM;
   url: string;
+  /** Settles when migrations ran and the server is ready; rejects on a non-transient failure. */
+  databaseReady: Promise<void>;
   /** Not ready → finish in-flight requests → stop Apollo → close the pool → stop PostgreSQL. */
   stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Retries `prepare` while the database cannot be reached (it may still be starting, or
+ * restarting), waiting 0.5 s, 1 s, 2 s … up to 10 s between attempts. Any other failure — a
+ * migration that does not apply, say — is not going to heal by waiting, and is thrown.
+ */
+async function prepareWithRetry(prepare: () => Promise<void>, logger?: AppLogger): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await prepare();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      const wait = Math.min(500 * 2 ** attempt, 10_000);
+      logger?.warn({ err: error, retryInMs: wait }, 'database not reachable yet; retrying');
+      await sleep(wait);
+    }
+  }
 }
 
 /**
@@ -36,19 +59,31 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     }
     const orm = await initOrm(databaseUrl, config, logger);
     cleanup.push(() => orm.close());
-    await prepareDatabase(orm, databaseUrl, { seed: config.SEED_DEMO, logger });
 
-    const app = await buildApp({ orm, config, logger });
+    // Listen first: while the database is down or migrating, the server answers "not ready"
+    // (and GraphQL with 503) instead of not answering at all.
+    const readiness = { databaseReady: false, shuttingDown: false };
+    const app = await buildApp({ orm, config, logger, readiness });
     cleanup.push(() => app.close());
     const address = await app.http.listen({ host: config.HOST, port: config.PORT });
-    logger.info(`GraphQL API ready at ${address}/graphql`);
+
+    const url = databaseUrl;
+    const databaseReady = prepareWithRetry(
+      () => prepareDatabase(orm, url, { seed: config.SEED_DEMO, logger }),
+      logger,
+    ).then(() => {
+      readiness.databaseReady = true;
+      logger.info(`GraphQL API ready at ${address}/graphql`);
+    });
 
     return {
       app,
       orm,
       url: address,
+      databaseReady,
       stop: async () => {
-        app.readiness.shuttingDown = true;
+        readiness.shuttingDown = true;
+        if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
         await stopAll();
       },
     };

@@ -41,6 +41,9 @@ export function ormOptions(clientUrl: string, config: PoolConfig) {
     dataloader: DataloaderType.ALL,
     forceUtcTimezone: true,
     colors: false, // its messages go to JSON logs
+    // The database is created by whoever provides it (the embedded default does); connecting
+    // lazily lets the server start, report not-ready and wait while the database is down.
+    ensureDatabase: false,
     // Unknown entities or mismatched metadata stop the boot instead of failing a request later.
     validate: true,
     strict: true,

@@ -1,6 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Viewer } from '../auth/viewer';
+import type { OperationReport } from '../observability/operation-report.plugin';
 import { createLoaders, type Loaders } from './loaders';
 
 /** What every resolver of one GraphQL operation shares, and nothing outside it does. */
@@ -13,6 +14,8 @@ export interface Context {
   viewer: Viewer | null;
   requestId: string;
   log: FastifyBaseLogger;
+  /** Filled in as the operation runs; the request's log line and the metrics read it. */
+  report: OperationReport;
 }
 
 /**
@@ -26,5 +29,12 @@ export function createContext(
   viewer: Viewer | null,
 ): Context {
   const em = orm.em.fork();
-  return { em, loaders: createLoaders(em), viewer, requestId: request.id, log: request.log };
+  return {
+    em,
+    loaders: createLoaders(em),
+    viewer,
+    requestId: request.id,
+    log: request.log,
+    report: { errorCodes: [] },
+  };
 }

@@ -52,3 +52,12 @@ export function isClientError(error: unknown): boolean {
   const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === 'string' && CLIENT_ERROR_CODES.has(code);
 }
+
+/** The code a client will see for `error` (what formatError decides), for logs and metrics. */
+export function publicCode(error: unknown): string {
+  const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) return code;
+  return isDatabaseUnavailable(unwrapResolverError(error))
+    ? 'SERVICE_UNAVAILABLE'
+    : 'INTERNAL_SERVER_ERROR';
+}

@@ -1,8 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 
-/** Flipped by the shutdown sequence so load balancers stop routing before the server stops. */
+/** What readiness depends on besides the database answering now. */
 export interface Readiness {
+  /** Migrations applied (and the demo seeded) since start: until then nothing can be served. */
+  databaseReady: boolean;
+  /** Set first by the shutdown sequence, so load balancers stop routing before the server stops. */
   shuttingDown: boolean;
 }
 
@@ -16,6 +19,11 @@ export function registerHealthRoutes(app: FastifyInstance, orm: MikroORM, readin
   app.get('/health/ready', async (_request, reply) => {
     if (readiness.shuttingDown) {
       return reply.code(503).send({ status: 'unavailable', reason: 'shutting down' });
+    }
+    if (!readiness.databaseReady) {
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', reason: 'starting: database not ready' });
     }
     const database = await orm.checkConnection();
     if (!database.ok) {

@@ -57,8 +57,14 @@ export class ForbiddenError extends GraphQLError {
 }
 
 export class ServiceUnavailableError extends GraphQLError {
-  constructor(message = 'The database is unavailable; retry shortly.') {
-    super(message, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  /** `rejectsRequest`: nothing of the request can be served, so it is answered with HTTP 503. */
+  constructor(message = 'The database is unavailable; retry shortly.', rejectsRequest = false) {
+    super(message, {
+      extensions: {
+        code: 'SERVICE_UNAVAILABLE',
+        ...(rejectsRequest ? { http: { status: 503 } } : {}),
+      },
+    });
   }
 }
 
@@ -79,4 +85,5 @@ export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PAYLOAD_TOO_LARGE',
 ]);

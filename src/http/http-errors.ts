@@ -1,0 +1,24 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/**
+ * Errors Fastify raises before a request reaches Apollo (a body over the limit, malformed JSON,
+ * an unknown content type) answered in GraphQL's error shape, so clients parse one format.
+ * Anything unexpected is logged and masked, like errors inside GraphQL.
+ */
+export function registerHttpErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(500).send(graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
+    }
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+    const message =
+      status === 413 ? 'The request body is larger than this server accepts' : error.message;
+    return reply.code(status).send(graphqlError(message, code));
+  });
+}
+
+function graphqlError(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}

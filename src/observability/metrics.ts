@@ -1,0 +1,83 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { poolStats } from '../db/pool-stats';
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The numbers people watch, for `GET /metrics` (Prometheus). One registry per app, so tests
+ * and several apps in one process never share counters.
+ */
+export function createMetrics(orm: MikroORM) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const metrics = {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    operationDuration: new Histogram({
+      name: 'graphql_operation_duration_seconds',
+      help: 'GraphQL operations by name, type and outcome (ok or error)',
+      labelNames: ['operation', 'type', 'outcome'] as const,
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors by extensions.code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    sqlDuration: new Histogram({
+      name: 'db_statement_duration_seconds',
+      help: 'SQL statements run through the pool, by outcome',
+      labelNames: ['outcome'] as const,
+      buckets: SECONDS,
+      registers: [registry],
+    }),
+  };
+
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'Connections of the pool: in use, idle, and acquires waiting for one',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const stats = poolStats(orm);
+      this.set({ state: 'used' }, stats.used);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'pending_acquire' }, stats.pendingAcquires);
+      this.set({ state: 'pending_create' }, stats.pendingCreates);
+    },
+  });
+
+  timeStatements(orm, metrics.sqlDuration);
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** knex announces each statement and its end with the same uid: time them in between. */
+function timeStatements(orm: MikroORM, histogram: Histogram<'outcome'>): void {
+  const knex = orm.em.getConnection().getKnex();
+  const started = new Map<string, bigint>();
+  knex.on('query', (query: { __knexQueryUid?: string }) => {
+    if (query.__knexQueryUid) started.set(query.__knexQueryUid, process.hrtime.bigint());
+  });
+  const finish =
+    (outcome: 'ok' | 'error') => (_result: unknown, query: { __knexQueryUid?: string }) => {
+      const uid = query.__knexQueryUid;
+      const start = uid ? started.get(uid) : undefined;
+      if (uid === undefined || start === undefined) return;
+      started.delete(uid);
+      histogram.observe({ outcome }, Number(process.hrtime.bigint() - start) / 1e9);
+    };
+  knex.on('query-response', finish('ok'));
+  knex.on('query-error', finish('error'));
+}
