@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { CLIENT_ERROR_CODES } from '../shared/errors';
-import { isDatabaseUnavailable } from '../db/database-errors';
+import { isDatabaseUnavailable, isStatementTimeout } from '../db/database-errors';
 
 const SERVICE_UNAVAILABLE: GraphQLFormattedError['extensions'] = { code: 'SERVICE_UNAVAILABLE' };
 
@@ -25,7 +25,16 @@ export function formatError(
     };
   }
   const { locations, path } = formatted;
-  if (isDatabaseUnavailable(unwrapResolverError(error))) {
+  const original = unwrapResolverError(error);
+  if (isStatementTimeout(original)) {
+    return {
+      message: 'The operation took too long and was cancelled; retry, or ask for less.',
+      locations,
+      path,
+      extensions: SERVICE_UNAVAILABLE,
+    };
+  }
+  if (isDatabaseUnavailable(original)) {
     return {
       message: 'The database is unavailable; retry shortly.',
       locations,
@@ -57,7 +66,8 @@ export function isClientError(error: unknown): boolean {
 export function publicCode(error: unknown): string {
   const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) return code;
-  return isDatabaseUnavailable(unwrapResolverError(error))
+  const original = unwrapResolverError(error);
+  return isDatabaseUnavailable(original) || isStatementTimeout(original)
     ? 'SERVICE_UNAVAILABLE'
     : 'INTERNAL_SERVER_ERROR';
 }

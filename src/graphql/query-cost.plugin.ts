@@ -51,7 +51,14 @@ export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloS
           if (cost > maximum) {
             throw new GraphQLError(
               `The operation is too expensive: estimated cost ${cost}, limit ${maximum}. Ask for fewer rows or fields.`,
-              { extensions: { code: 'BAD_USER_INPUT', cost, maximumCost: maximum } },
+              {
+                extensions: {
+                  code: 'BAD_USER_INPUT',
+                  cost,
+                  maximumCost: maximum,
+                  http: { status: 400 },
+                },
+              },
             );
           }
         },

@@ -48,12 +48,22 @@ export interface TestServer {
  * runs, minus the embedded default and the demo seed.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; apolloPlugins?: ApolloServerPlugin<Context>[] } = {},
+  options: {
+    env?: Record<string, string>;
+    apolloPlugins?: ApolloServerPlugin<Context>[];
+    /** Collects the server's log lines (JSON) at info level, for tests of what it logs. */
+    logLines?: string[];
+    /** Overrides the database URL (e.g. through a test proxy), given the real one. */
+    databaseUrl?: (url: string) => string;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const orm = await initOrm(database.url, config, logger);
+  const lines = options.logLines;
+  const logger = lines
+    ? pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const orm = await initOrm(options.databaseUrl?.(database.url) ?? database.url, config, logger);
   const app = await buildApp({ orm, config, logger, apolloPlugins: options.apolloPlugins });
   const address = await app.http.listen({ host: '127.0.0.1', port: 0 });
   const sqlPool = new pg.Pool({ connectionString: database.url, max: 2 });
