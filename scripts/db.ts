@@ -25,7 +25,10 @@ async function main(command: string | undefined): Promise<void> {
   try {
     const orm = await initOrm(url, config, logger);
     try {
-      await prepareDatabase(orm, url, { seed: command === 'seed', logger });
+      await prepareDatabase(orm, config.DATABASE_MIGRATION_URL ?? url, {
+        seed: command === 'seed',
+        logger,
+      });
     } finally {
       await orm.close();
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('starts with the seed-like defaults: 10 connections, a short acquire timeout', () => {
@@ -62,5 +63,12 @@ describe('loadConfig', () => {
 
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT: [\s\S]*LOG_LEVEL: /);
+  });
+});
+
+describe('README.md', () => {
+  it('documents every configuration variable', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(CONFIG_VARIABLES.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });

@@ -28,8 +28,18 @@ const EnvSchema = z.object({
   DB_POOL_MIN: z.coerce.number().int().min(0).default(2),
   /** How long a request may wait for a free connection before it fails (knex waits 60 s). */
   DB_ACQUIRE_TIMEOUT_MS: positiveInt.default(3000),
-  /** PostgreSQL cancels any statement that runs longer than this. */
-  DB_STATEMENT_TIMEOUT_MS: positiveInt.default(10_000),
+  /**
+   * PostgreSQL cancels any statement that runs longer than this. 0 sends no setting, for a
+   * pooler such as PgBouncer that refuses it at connect: then set it on the database role.
+   */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * A direct connection for migrations and their advisory lock when DATABASE_URL goes through
+   * a transaction-pooling PgBouncer (a session-level lock cannot live there). Default: DATABASE_URL.
+   */
+  DATABASE_MIGRATION_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
 
   EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
   EMBEDDED_PG_PORT: port.default(54329),
@@ -68,6 +78,9 @@ const EnvSchema = z.object({
 export const DEVELOPMENT_JWT_SECRET = 'catalog-graphql-development-secret-not-for-production';
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
+
+/** Every variable the server reads (the README documents each; a test checks). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {

@@ -67,9 +67,9 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     cleanup.push(() => app.close());
     const address = await app.http.listen({ host: config.HOST, port: config.PORT });
 
-    const url = databaseUrl;
+    const lockUrl = config.DATABASE_MIGRATION_URL ?? databaseUrl;
     const databaseReady = prepareWithRetry(
-      () => prepareDatabase(orm, url, { seed: config.SEED_DEMO, logger }),
+      () => prepareDatabase(orm, lockUrl, { seed: config.SEED_DEMO, logger }),
       logger,
     ).then(() => {
       readiness.databaseReady = true;

@@ -36,6 +36,7 @@ export async function initOrm(url: string, config: Config, logger: AppLogger): P
  * Applies pending migrations and, when asked and the catalog is empty, seeds the demo data.
  * Several instances may start at once: a PostgreSQL advisory lock, held on a connection of its
  * own (outside the pool, which the migrator needs), lets one of them do it while the rest wait.
+ * `lockUrl` must reach PostgreSQL directly (not a transaction-pooling PgBouncer).
  */
 export async function prepareDatabase(
   orm: MikroORM,

@@ -52,8 +52,10 @@ export function ormOptions(clientUrl: string, config: PoolConfig) {
       // knex's own default is 60 s: a request would hang that long on an exhausted pool.
       acquireConnectionTimeout: config.DB_ACQUIRE_TIMEOUT_MS,
       connection: {
-        statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
         application_name: 'catalog-graphql',
+        ...(config.DB_STATEMENT_TIMEOUT_MS > 0 && {
+          statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+        }),
       },
     },
   });
