@@ -3,6 +3,9 @@
  * Two projects: `unit` (pure, no database) and `integration` (*.int.test.ts: a real PostgreSQL,
  * real HTTP). @swc/jest compiles TypeScript with the decorator metadata type-graphql needs.
  */
+/** Dependencies published as ES modules only (Node 20.19+ requires them; Jest cannot). */
+const ESM_ONLY = ['jose', 'content-disposition'];
+
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -21,16 +24,18 @@ const transform = {
       module: { type: 'commonjs', ignoreDynamic: true },
     },
   ],
-  // jose 6 ships only ES modules; Jest's CommonJS runtime needs them compiled.
-  '/node_modules/jose/.+\\.js$': [
+  // Packages that ship only ES modules: Jest's CommonJS runtime needs them compiled.
+  [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: [
     '@swc/jest',
     { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
   ],
 };
-const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests start servers and databases; hooks included, 5 s is too tight on 2 cores.
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
@@ -50,7 +55,6 @@ module.exports = {
       setupFiles: ['reflect-metadata'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };

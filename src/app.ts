@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
@@ -14,11 +15,14 @@ import { queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
 import { registerHealthRoutes, type Readiness } from './http/health';
 import { registerHttpErrors } from './http/http-errors';
+import { registerPlayground, sendPlayground, wantsPlayground } from './http/playground';
 import { registerRequestLog } from './http/request-log';
 import type { AppLogger } from './logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { operationReportPlugin } from './observability/operation-report.plugin';
 import { ServiceUnavailableError } from './shared/errors';
+
+const GRAPHQL_PATH = '/graphql';
 
 export interface AppOptions {
   orm: MikroORM;
@@ -84,21 +88,45 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await apollo.start();
 
+  if (config.CORS_ORIGINS.length) {
+    await http.register(cors, {
+      origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: [
+        'content-type',
+        'authorization',
+        'apollo-require-preflight',
+        'x-apollo-operation-name',
+        'x-request-id',
+      ],
+      exposedHeaders: ['x-request-id'],
+      maxAge: 600,
+    });
+  }
+  if (config.GRAPHQL_PLAYGROUND) registerPlayground(http, GRAPHQL_PATH);
+
+  const graphqlHandler = fastifyApolloHandler(apollo, {
+    context: async (request) => {
+      if (!readiness.databaseReady) {
+        throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
+      }
+      // The viewer is resolved once per request; a bad token stops it with 401.
+      const viewer = await verifyToken(request.headers.authorization);
+      const context = createContext(orm, request, viewer);
+      request.graphqlReport = context.report;
+      return context;
+    },
+  });
   http.route({
-    url: '/graphql',
+    url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request) => {
-        if (!readiness.databaseReady) {
-          throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
-        }
-        // The viewer is resolved once per request; a bad token stops it with 401.
-        const viewer = await verifyToken(request.headers.authorization);
-        const context = createContext(orm, request, viewer);
-        request.graphqlReport = context.report;
-        return context;
-      },
-    }),
+    // A browser opening the endpoint gets the Playground; every other request goes to Apollo.
+    preHandler: async (request, reply) => {
+      if (config.GRAPHQL_PLAYGROUND && wantsPlayground(request)) {
+        return sendPlayground(reply, GRAPHQL_PATH);
+      }
+    },
+    handler: graphqlHandler,
   });
   registerHealthRoutes(http, orm, readiness);
   http.get('/metrics', async (_request, reply) => {

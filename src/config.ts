@@ -54,8 +54,21 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(30),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: positiveInt.default(262_144),
-  /** Introspection answers schema tooling; on by default, turn it off to hide the schema. */
-  GRAPHQL_INTROSPECTION: bool.default(true),
+  /** Schema tooling needs introspection; default on, except when NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  /** The offline GraphQL Playground at /playground; default on, except when NODE_ENV=production. */
+  GRAPHQL_PLAYGROUND: bool.optional(),
+  /** Browser origins allowed to call the API (comma-separated, or * for any); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL' })])))
+    .default([]),
 
   /** After SIGTERM, how long readiness reports 503 before the server stops taking requests. */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
@@ -115,5 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length) throw new ConfigError(problems);
   if (!config.JWT_SECRET && !config.JWT_JWKS_URL) config.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
+  const development = config.NODE_ENV !== 'production';
+  config.GRAPHQL_INTROSPECTION ??= development;
+  config.GRAPHQL_PLAYGROUND ??= development;
   return Object.freeze(config);
 }

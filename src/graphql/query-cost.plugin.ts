@@ -1,5 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getNullableType, GraphQLError, isListType, type GraphQLSchema } from 'graphql';
+import {
+  getNullableType,
+  GraphQLError,
+  isListType,
+  Kind,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/pagination';
 
@@ -34,7 +41,9 @@ export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloS
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, operation }) {
+          // Introspection is bounded by the schema's size, not by data: tools must get it whole.
+          if (operation && isIntrospectionOnly(operation)) return;
           let cost: number;
           try {
             cost = getComplexity({
@@ -65,4 +74,10 @@ export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloS
       };
     },
   };
+}
+
+function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
+  return operation.selectionSet.selections.every(
+    (selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith('__'),
+  );
 }
