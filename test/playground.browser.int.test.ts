@@ -68,13 +68,12 @@ if (!haveBrowser) {
     page.on('requestfailed', (request) => {
       if (!foreign.includes(request.url())) failed.push(request.url());
     });
-    page.on('response', async (response) => {
-      if (response.status() >= 400) {
-        const body = await response.text().catch(() => '');
-        failed.push(
-          `${response.status()} ${response.url()} ${response.request().postData() ?? ''} → ${body}`,
-        );
-      }
+    page.on('response', (response) => {
+      if (response.status() < 400) return;
+      void response.text().then(
+        (body) => failed.push(`${response.status()} ${response.url()} → ${body}`),
+        () => failed.push(`${response.status()} ${response.url()}`),
+      );
     });
 
     await page.goto(`${server.url}/graphql`, { waitUntil: 'networkidle0' });
