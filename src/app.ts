@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
+import { cachePolicyPlugins } from './graphql/cache-policy';
 import { createContext, type Context } from './graphql/context';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
 import { formatError } from './graphql/format-error';
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ApolloServerPluginLandingPageDisabled(),
       ...(limits.plugins as ApolloServerPlugin<Context>[]),
       queryCostPlugin(schema, config.GRAPHQL_MAX_COST),
+      ...cachePolicyPlugins(config.HTTP_CACHE_MAX_AGE),
       errorLoggingPlugin,
       operationReportPlugin(metrics),
       ...(options.apolloPlugins ?? []),

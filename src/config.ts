@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   GRAPHQL_INTROSPECTION: bool.optional(),
   /** The offline GraphQL Playground at /playground; default on, except when NODE_ENV=production. */
   GRAPHQL_PLAYGROUND: bool.optional(),
+  /** Seconds a query response may be cached by browsers and CDNs (mostly over GET); 0: never. */
+  HTTP_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(5),
   /** Browser origins allowed to call the API (comma-separated, or * for any); none by default. */
   CORS_ORIGINS: z
     .string()
