@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +27,13 @@ const freePort = () =>
     });
   });
 
-async function memory(url: string): Promise<{ rssMb: number; heapMb: number }> {
+/** The server's memory after a full GC (bench/gc-on-signal.js), read from its /metrics. */
+async function memory(
+  url: string,
+  server: ChildProcess,
+): Promise<{ rssMb: number; heapMb: number }> {
+  server.kill('SIGUSR2');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   const text = await (await fetch(`${url}/metrics`)).text();
   const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   return {
@@ -52,20 +58,24 @@ async function main(): Promise<void> {
   chmodSync(dataDir, 0o755);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      JWT_SECRET: 'soak-test-secret-soak-test-secret-0123',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      EMBEDDED_PG_DIR: join(dataDir, 'postgres'),
-      EMBEDDED_PG_PORT: String(await freePort()),
-      ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+  const server = spawn(
+    process.execPath,
+    ['--expose-gc', '-r', './bench/gc-on-signal.js', '-r', '@swc-node/register', 'src/main.ts'],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        JWT_SECRET: 'soak-test-secret-soak-test-secret-0123',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        EMBEDDED_PG_DIR: join(dataDir, 'postgres'),
+        EMBEDDED_PG_PORT: String(await freePort()),
+        ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   try {
     for (let i = 0; ; i++) {
       if (
@@ -78,19 +88,18 @@ async function main(): Promise<void> {
       if (i > 240) throw new Error('server did not become ready');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    const start = await memory(url);
+    const start = await memory(url, server);
     process.stdout.write(`warm-up: ${WARM_UP} requests…\n`);
     await load(url, WARM_UP);
-    const warm = await memory(url);
+    const warm = await memory(url, server);
     process.stdout.write(`soak: ${TOTAL} requests…\n`);
     const result = await load(url, TOTAL);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const end = await memory(url);
+    const end = await memory(url, server);
     const failed = result.errors + result.non2xx;
     process.stdout.write(
       [
         '',
-        `| point | RSS MB | heap used MB |`,
+        `| point (after a full GC) | RSS MB | heap used MB |`,
         `| --- | --- | --- |`,
         `| idle, after start | ${start.rssMb} | ${start.heapMb} |`,
         `| after ${WARM_UP} warm-up requests | ${warm.rssMb} | ${warm.heapMb} |`,
