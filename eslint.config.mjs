@@ -12,6 +12,7 @@ export default tseslint.config(
       '.scratch/',
       'test-artifacts/',
       'examples/*/node_modules/',
+      'examples/*/src/generated/',
       '**/*.js',
       'eslint.config.mjs',
     ],

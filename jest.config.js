@@ -44,6 +44,7 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/{src,test}/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/'],
+      modulePathIgnorePatterns: ['<rootDir>/examples/.*/node_modules/'],
       setupFiles: ['reflect-metadata'],
     },
     {
@@ -51,7 +52,7 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/{src,test}/**/*.int.test.ts'],
+      testMatch: ['<rootDir>/{src,test}/**/*.int.test.ts', '<rootDir>/examples/*/*.int.test.ts'],
       setupFiles: ['reflect-metadata'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
