@@ -16,3 +16,13 @@ export class ProductListArgsType extends PageArgsType {
   })
   orderBy?: ProductOrder | null;
 }
+
+@ArgsType()
+export class ProductSearchArgsType extends ProductListArgsType {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Full-text search in name, description and category name, with web search syntax ("exact phrase", -exclude, or). Finds near spellings when nothing matches exactly. Up to 200 characters; blank means no search.',
+  })
+  search?: string | null;
+}

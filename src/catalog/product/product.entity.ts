@@ -27,10 +27,26 @@ import { Category } from '../category/category.entity';
   expression:
     'create index "product_rating_average_id_index" on "product" ("rating_average" asc nulls first, "id" asc)',
 })
+// Full-text search (the vector is kept by the product_search_vector trigger, see the migration).
+@Index({
+  name: 'product_search_vector_index',
+  expression: 'create index "product_search_vector_index" on "product" using gin ("search_vector")',
+})
+// Typo-tolerant fallback: word similarity of the search to the name.
+@Index({
+  name: 'product_name_trgm_index',
+  expression: 'create index "product_name_trgm_index" on "product" using gin ("name" gin_trgm_ops)',
+})
 export class Product {
   /** Filled in by defaults, hooks or triggers: not required when creating one. */
   [OptionalProps]?:
-    'stock' | 'reviewCount' | 'averageRating' | 'createdAt' | 'updatedAt' | 'version';
+    | 'stock'
+    | 'reviewCount'
+    | 'averageRating'
+    | 'searchVector'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'version';
 
   @Field(() => ID, { description: 'Opaque identifier.' })
   @PrimaryKey({ type: 'integer' })
@@ -77,6 +93,14 @@ export class Product {
   get averageRating(): number | null {
     return this.ratingAverage == null ? null : Number(this.ratingAverage);
   }
+
+  /**
+   * Name (weight A), description (B) and category name (C) for full-text search. Kept by a
+   * trigger, not a generated column: a generated column cannot read the category's name.
+   * Never selected by default and never written by the ORM.
+   */
+  @Property({ type: 'unknown', columnType: 'tsvector', nullable: true, lazy: true, hidden: true })
+  searchVector?: unknown;
 
   @Field(() => GraphQLDateTime, { description: 'When it was created.' })
   @Property({

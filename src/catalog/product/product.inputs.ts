@@ -8,6 +8,7 @@ export enum ProductOrderField {
   PRICE = 'PRICE',
   CREATED_AT = 'CREATED_AT',
   RATING = 'RATING',
+  RELEVANCE = 'RELEVANCE',
 }
 
 export enum OrderDirection {
@@ -23,6 +24,9 @@ registerEnumType(ProductOrderField, {
     PRICE: { description: 'Unit price.' },
     CREATED_AT: { description: 'Creation time.' },
     RATING: { description: 'Average rating; products without reviews rank lowest.' },
+    RELEVANCE: {
+      description: 'How well the product matches `search` (which it needs); DESC is best first.',
+    },
   },
 });
 

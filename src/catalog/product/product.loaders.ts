@@ -26,7 +26,7 @@ export function createCategoryPageLoader(em: EntityManager) {
         const page = em
           .createQueryBuilder(Product, 'p')
           .select('p.*')
-          .where(query.pageWhere)
+          .where(query.pageWhere())
           .andWhere(raw('p.category_id = parent.id'))
           .orderBy(query.sort.orderBy())
           .limit(query.page.size + 1)
@@ -58,7 +58,7 @@ export function createCategoryCountLoader(em: EntityManager) {
         const rows = await em
           .createQueryBuilder(Product, 'p')
           .select(['p.category_id', raw('count(*)::int as total')])
-          .where({ $and: [query.where, { category: { $in: group.map((k) => k.categoryId) } }] })
+          .where({ $and: [query.where(), { category: { $in: group.map((k) => k.categoryId) } }] })
           .groupBy('p.category_id')
           .execute<{ category_id: number; total: number }[]>('all', false);
         for (const row of rows) {

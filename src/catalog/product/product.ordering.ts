@@ -1,13 +1,21 @@
-import { QueryOrder, type ObjectQuery, type QueryOrderMap } from '@mikro-orm/postgresql';
+import {
+  QueryOrder,
+  raw,
+  type ObjectQuery,
+  type QueryOrderMap,
+  type RawQueryFragment,
+} from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../shared/errors';
 import type { CursorPosition } from '../../shared/pagination';
 import { type Product } from './product.entity';
-import { OrderDirection, type ProductOrderField, type ProductOrder } from './product.inputs';
+import { OrderDirection, ProductOrderField, type ProductOrder } from './product.inputs';
+import { relevanceSql, searchTag, type ProductSearch } from './product.search';
 
 type SortProperty = 'name' | 'price' | 'createdAt' | 'ratingAverage';
 
 interface SortKey {
-  property: SortProperty;
+  /** A column; absent for RELEVANCE, which sorts by an expression of the search. */
+  property?: SortProperty;
   /** Nullable keys rank nulls lowest: first ascending, last descending (one index serves both). */
   nullable: boolean;
   /** The row's sort value as cursor text. */
@@ -18,7 +26,9 @@ interface SortKey {
 
 const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
 
-const SORT_KEYS: Record<ProductOrderField, SortKey> = {
+const FLOAT_TEXT = /^-?\d+(\.\d+)?(e-?\d+)?$/i;
+
+const SORT_KEYS: Record<Exclude<ProductOrderField, 'RELEVANCE'>, SortKey> = {
   NAME: { property: 'name', nullable: false, valueOf: (p) => p.name, isValid: () => true },
   PRICE: {
     property: 'price',
@@ -48,52 +58,86 @@ export class ProductSort {
   private readonly key: SortKey;
   /** The direction rows are read in (the requested one, or its reverse for backward pages). */
   private readonly ascending: boolean;
+  /** RELEVANCE only: each row's rank, as read with it (the cursor keeps it). */
+  readonly ranks = new WeakMap<Product, number>();
 
   constructor(
     readonly order: ProductOrder,
     backward: boolean,
+    private readonly search: ProductSearch | null = null,
   ) {
-    this.key = SORT_KEYS[order.field];
+    if (order.field === ProductOrderField.RELEVANCE) {
+      if (!search) {
+        throw BadUserInputError.field('orderBy', 'needsSearch', 'RELEVANCE needs a search');
+      }
+      this.key = {
+        nullable: false,
+        valueOf: (p) => String(this.ranks.get(p) ?? 0),
+        isValid: (t) => FLOAT_TEXT.test(t),
+      };
+    } else {
+      this.key = SORT_KEYS[order.field];
+    }
     this.ascending = (order.direction === OrderDirection.ASC) !== backward;
   }
 
-  /** Scope of the cursors: a cursor made for one order is refused by another. */
+  /** Scope of the cursors: a cursor made for one order (or search) is refused by another. */
   get cursorScope(): string {
-    return `product:${this.order.field}:${this.order.direction}`;
+    const base = `product:${this.order.field}:${this.order.direction}`;
+    return this.order.field === ProductOrderField.RELEVANCE
+      ? `${base}:${searchTag(this.search!)}`
+      : base;
+  }
+
+  /** The relevance expression to select with the rows, as `relevance` (RELEVANCE order only). */
+  relevanceSelect(alias: string): RawQueryFragment | null {
+    if (this.order.field !== ProductOrderField.RELEVANCE) return null;
+    const [sql, params] = relevanceSql(this.search!, alias);
+    return raw(`${sql} as relevance`, params);
   }
 
   cursorOf(product: Product): CursorPosition {
     return { value: this.key.valueOf(product), id: product.id };
   }
 
+  /** What the order compares: the column, or a fresh raw fragment for an expression. */
+  private sortKey(): string {
+    if (this.key.property) return this.key.property;
+    const [, params] = relevanceSql(this.search!, 'x');
+    return raw((alias) => relevanceSql(this.search!, alias)[0], params) as string;
+  }
+
   orderBy(): QueryOrderMap<Product>[] {
-    const { property, nullable } = this.key;
+    const { nullable } = this.key;
     let direction: QueryOrder = this.ascending ? QueryOrder.ASC : QueryOrder.DESC;
     if (nullable)
       direction = this.ascending ? QueryOrder.ASC_NULLS_FIRST : QueryOrder.DESC_NULLS_LAST;
-    return [{ [property]: direction }, { id: this.ascending ? QueryOrder.ASC : QueryOrder.DESC }];
+    return [
+      { [this.sortKey()]: direction },
+      { id: this.ascending ? QueryOrder.ASC : QueryOrder.DESC },
+    ];
   }
 
   /** Rows strictly after `cursor` in the read order (keyset pagination: no OFFSET, no drift). */
   after(cursor: CursorPosition, argName: string): ObjectQuery<Product> {
-    const { property, nullable } = this.key;
+    const { nullable } = this.key;
     const { value, id } = cursor;
     if (value === null ? !nullable : !this.key.isValid(value)) {
       throw BadUserInputError.field(argName, 'cursor', 'is not a cursor this API issued');
     }
     const beyond = this.ascending ? '$gt' : '$lt';
-    const sameValueLaterId = { [property]: value, id: { [beyond]: id } };
+    const sameValueLaterId = { [this.sortKey()]: value, id: { [beyond]: id } };
     if (value === null) {
       // Nulls rank lowest: ascending, every non-null row follows them; descending, none does.
       return this.ascending
-        ? { $or: [sameValueLaterId, { [property]: { $ne: null } }] }
+        ? { $or: [sameValueLaterId, { [this.sortKey()]: { $ne: null } }] }
         : sameValueLaterId;
     }
     const branches: ObjectQuery<Product>[] = [
-      { [property]: { [beyond]: value } },
+      { [this.sortKey()]: { [beyond]: value } },
       sameValueLaterId,
     ];
-    if (nullable && !this.ascending) branches.push({ [property]: null });
+    if (nullable && !this.ascending) branches.push({ [this.sortKey()]: null });
     return { $or: branches };
   }
 }

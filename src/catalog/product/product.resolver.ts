@@ -3,10 +3,10 @@ import type { Context } from '../../graphql/context';
 import { ForwardPageArgs } from '../../shared/page.args';
 import { Category } from '../category/category.entity';
 import { productReviewPage } from '../review/review.service';
-import { ProductListArgsType } from './product.args';
+import { ProductSearchArgsType } from './product.args';
 import { ProductConnection, ReviewConnection } from './product.connection';
 import { Product } from './product.entity';
-import { findProduct, findProductPage, productPageQuery } from './product.service';
+import { findProduct, findProductPage, searchProductsQuery } from './product.service';
 
 @Resolver(() => Product)
 export class ProductResolver {
@@ -23,10 +23,10 @@ export class ProductResolver {
 
   @Query(() => ProductConnection, { description: 'Products, filtered, sorted and paged.' })
   async products(
-    @Args(() => ProductListArgsType) args: ProductListArgsType,
+    @Args(() => ProductSearchArgsType) args: ProductSearchArgsType,
     @Ctx() { em }: Context,
   ): Promise<ProductConnection> {
-    return ProductConnection.from(await findProductPage(em, productPageQuery(args)));
+    return ProductConnection.from(await findProductPage(em, await searchProductsQuery(em, args)));
   }
 
   @FieldResolver(() => Category, { nullable: true, description: 'The category it is listed in.' })

@@ -12,6 +12,7 @@ import {
 import { Product } from './product.entity';
 import { DEFAULT_PRODUCT_ORDER, type ProductFilter, type ProductOrder } from './product.inputs';
 import { ProductSort } from './product.ordering';
+import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
 
 const MAX_TEXT_FILTER = 200;
 
@@ -25,34 +26,59 @@ export interface ProductListArgs extends PageArgs {
   orderBy?: ProductOrder | null;
 }
 
+export interface ProductSearchArgs extends ProductListArgs {
+  search?: string | null;
+}
+
+/** Query.products: the search (text, or fuzzy when text finds nothing) decided, then the page. */
+export async function searchProductsQuery(
+  em: EntityManager,
+  args: ProductSearchArgs,
+): Promise<ProductPageQuery> {
+  const search = await resolveSearch(em, args.search, productFilterWhere(args.filter));
+  return productPageQuery(args, search);
+}
+
 /**
  * A validated product list request: the filter as a WHERE, the order, and the page. Built (and
  * its input errors thrown) before any SQL runs, so one bad argument fails only its own field.
  */
 export interface ProductPageQuery {
-  /** The filtered list, all pages: what totalCount counts. */
-  where: ObjectQuery<Product>;
+  /**
+   * The filtered list, all pages: what totalCount counts. A fresh condition per call: MikroORM
+   * raw fragments (the search) may be used in one query only.
+   */
+  where(): ObjectQuery<Product>;
   /** `where` narrowed to the rows after the cursor: what the page reads. */
-  pageWhere: ObjectQuery<Product>;
+  pageWhere(): ObjectQuery<Product>;
   sort: ProductSort;
   page: PageRequest;
+  search: ProductSearch | null;
   /** Equal for equal filters: batches many parents' counts of the same filter together. */
   filterKey: string;
   /** Equal for equal arguments: batches many parents' pages of the same query together. */
   key: string;
 }
 
-export function productPageQuery(args: ProductListArgs): ProductPageQuery {
+export function productPageQuery(
+  args: ProductListArgs,
+  search: ProductSearch | null = null,
+): ProductPageQuery {
   const order = args.orderBy ?? DEFAULT_PRODUCT_ORDER;
-  const page = toPageRequest(args, new ProductSort(order, false).cursorScope);
-  const sort = new ProductSort(order, page.backward);
-  const where = productFilterWhere(args.filter);
-  const pageWhere = page.cursor
-    ? { $and: [where, sort.after(page.cursor, page.backward ? 'before' : 'after')] }
-    : where;
-  const filterKey = JSON.stringify(args.filter ?? null);
+  const page = toPageRequest(args, new ProductSort(order, false, search).cursorScope);
+  const sort = new ProductSort(order, page.backward, search);
+  const where = (): ObjectQuery<Product> => {
+    const filter = productFilterWhere(args.filter);
+    return search ? { $and: [filter, searchCondition(search)] } : filter;
+  };
+  const pageWhere = (): ObjectQuery<Product> =>
+    page.cursor
+      ? { $and: [where(), sort.after(page.cursor, page.backward ? 'before' : 'after')] }
+      : where();
+  pageWhere(); // input errors (filter, cursor) surface now, before any statement
+  const filterKey = JSON.stringify([args.filter ?? null, search]);
   const key = JSON.stringify([filterKey, order, page]);
-  return { where, pageWhere, sort, page, filterKey, key };
+  return { where, pageWhere, sort, page, search, filterKey, key };
 }
 
 /** Turns the `size + 1` rows read for a page into the connection a client sees. */
@@ -71,11 +97,29 @@ export async function findProductPage(
   em: EntityManager,
   query: ProductPageQuery,
 ): Promise<ConnectionData<Product>> {
-  const rows = await em.find(Product, query.pageWhere, {
-    orderBy: query.sort.orderBy(),
-    limit: query.page.size + 1,
+  const rows = await readPage(em, query);
+  return toProductConnection(rows, query, () => em.count(Product, query.where()));
+}
+
+async function readPage(em: EntityManager, query: ProductPageQuery): Promise<Product[]> {
+  const { sort, pageWhere, page } = query;
+  const relevance = sort.relevanceSelect('p');
+  if (!relevance) {
+    return em.find(Product, pageWhere(), { orderBy: sort.orderBy(), limit: page.size + 1 });
+  }
+  // RELEVANCE: the rank is selected with each row, for its cursor.
+  const rows = await em
+    .createQueryBuilder(Product, 'p')
+    .select(['p.*', relevance])
+    .where(pageWhere())
+    .orderBy(sort.orderBy())
+    .limit(page.size + 1)
+    .execute<(Record<string, unknown> & { relevance: number })[]>('all', false);
+  return rows.map((row) => {
+    const product = em.map(Product, row);
+    sort.ranks.set(product, row.relevance);
+    return product;
   });
-  return toProductConnection(rows, query, () => em.count(Product, query.where));
 }
 
 export function productFilterWhere(filter?: ProductFilter | null): ObjectQuery<Product> {
