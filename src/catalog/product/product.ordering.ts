@@ -104,7 +104,7 @@ export class ProductSort {
   private sortKey(): string {
     if (this.key.property) return this.key.property;
     const [, params] = relevanceSql(this.search!, 'x');
-    return raw((alias) => relevanceSql(this.search!, alias)[0], params) as string;
+    return raw<Product, string>((alias) => relevanceSql(this.search!, alias)[0], params);
   }
 
   orderBy(): QueryOrderMap<Product>[] {

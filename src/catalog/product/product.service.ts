@@ -48,9 +48,9 @@ export interface ProductPageQuery {
    * The filtered list, all pages: what totalCount counts. A fresh condition per call: MikroORM
    * raw fragments (the search) may be used in one query only.
    */
-  where(): ObjectQuery<Product>;
+  where: () => ObjectQuery<Product>;
   /** `where` narrowed to the rows after the cursor: what the page reads. */
-  pageWhere(): ObjectQuery<Product>;
+  pageWhere: () => ObjectQuery<Product>;
   sort: ProductSort;
   page: PageRequest;
   search: ProductSearch | null;
