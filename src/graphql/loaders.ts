@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   createCategoryCountLoader,
   createCategoryPageLoader,
+  createSearchHighlightLoader,
 } from '../catalog/product/product.loaders';
 import { createReviewPageLoader } from '../catalog/review/review.loaders';
 
@@ -16,6 +17,7 @@ export function createLoaders(em: EntityManager) {
     categoryPage: createCategoryPageLoader(em),
     categoryCount: createCategoryCountLoader(em),
     reviewPage: createReviewPageLoader(em),
+    searchHighlight: createSearchHighlightLoader(em),
   };
 }
 

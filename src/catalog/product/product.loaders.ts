@@ -70,3 +70,32 @@ export function createCategoryCountLoader(em: EntityManager) {
     { cacheKeyFn: countKeyOf },
   );
 }
+
+export interface HighlightKey {
+  productId: number;
+  text: string;
+}
+
+/**
+ * `highlight` of every edge of a search page, in one statement: ts_headline over the product's
+ * name and description, HTML-escaped first so only our <mark> tags are markup.
+ */
+export function createSearchHighlightLoader(em: EntityManager) {
+  return new DataLoader<HighlightKey, string | null, string>(
+    async (keys) => {
+      const text = keys[0]!.text; // one search per request
+      const rows = await em.getConnection().execute<{ id: number; highlight: string }[]>(
+        `select p.id, ts_headline('english',
+            replace(replace(replace(p.name || ' — ' || coalesce(p.description, ''),
+              '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+            websearch_to_tsquery('english', ?),
+            'StartSel=<mark>, StopSel=</mark>, MaxWords=25, MinWords=8, MaxFragments=2') as highlight
+           from product p where p.id = any(?::int[])`,
+        [text, intArrayParam(keys.map((k) => k.productId))],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r.highlight]));
+      return keys.map((k) => byId.get(k.productId) ?? null);
+    },
+    { cacheKeyFn: (k) => `${k.productId}@${k.text}` },
+  );
+}

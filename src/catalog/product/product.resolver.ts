@@ -4,7 +4,8 @@ import { ForwardPageArgs } from '../../shared/page.args';
 import { Category } from '../category/category.entity';
 import { productReviewPage } from '../review/review.service';
 import { ProductSearchArgsType } from './product.args';
-import { ProductConnection, ReviewConnection } from './product.connection';
+import { ReviewConnection } from './product.connection';
+import { ProductSearchConnection } from './product-search.connection';
 import { Product } from './product.entity';
 import { findProduct, findProductPage, searchProductsQuery } from './product.service';
 
@@ -21,12 +22,15 @@ export class ProductResolver {
     return findProduct(em, id);
   }
 
-  @Query(() => ProductConnection, { description: 'Products, filtered, sorted and paged.' })
+  @Query(() => ProductSearchConnection, {
+    description: 'Products, searched, filtered, sorted and paged, with counts and facets.',
+  })
   async products(
     @Args(() => ProductSearchArgsType) args: ProductSearchArgsType,
-    @Ctx() { em }: Context,
-  ): Promise<ProductConnection> {
-    return ProductConnection.from(await findProductPage(em, await searchProductsQuery(em, args)));
+    @Ctx() { em, loaders }: Context,
+  ): Promise<ProductSearchConnection> {
+    const query = await searchProductsQuery(em, args);
+    return ProductSearchConnection.from(em, loaders, query, await findProductPage(em, query));
   }
 
   @FieldResolver(() => Category, { nullable: true, description: 'The category it is listed in.' })

@@ -44,7 +44,9 @@ export type ProductOrderField =
   /** Unit price. */
   | 'PRICE'
   /** Average rating; products without reviews rank lowest. */
-  | 'RATING';
+  | 'RATING'
+  /** How well the product matches `search` (which it needs); DESC is best first. */
+  | 'RELEVANCE';
 
 export type ProductCardFragment = { id: string, sku: string, name: string, price: string, version: number, averageRating: number | null, category: { id: string, name: string } | null };
 

@@ -1,0 +1,95 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Arg, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Loaders } from '../../graphql/loaders';
+import { BadUserInputError } from '../../shared/errors';
+import { PageInfo } from '../../shared/pagination';
+import { Product } from './product.entity';
+import { ProductFacets } from './product.facets';
+import type { ProductPageQuery } from './product.service';
+import { countProducts, CountMode } from './product-count';
+
+registerEnumType(CountMode, {
+  name: 'CountMode',
+  description: 'How totalCount counts.',
+  valuesConfig: {
+    EXACT: { description: 'count(*): exact, and as slow as the list is long.' },
+    ESTIMATED: { description: "The query planner's estimate: instant, approximate." },
+    CAPPED: { description: 'Exact up to `cap`; cap + 1 means "more than cap".' },
+  },
+});
+
+@ObjectType({ description: 'One product in a page of a search or list, with its cursor.' })
+export class ProductSearchEdge {
+  @Field({ description: 'Pass as `after` (or `before`) to continue from this edge.' })
+  cursor!: string;
+
+  @Field(() => Product, { description: 'The product.' })
+  node!: Product;
+
+  private highlightOf!: () => Promise<string | null>;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Where the search matched, as HTML-escaped text with <mark> around the matching words; null without a search.',
+  })
+  highlight(): Promise<string | null> {
+    return this.highlightOf();
+  }
+}
+
+/** Query.products: a Relay page, and over the whole list a count in three modes and facets. */
+@ObjectType({
+  description: 'A page of products (Relay connection) with counts and facets over the whole list.',
+})
+export class ProductSearchConnection {
+  @Field(() => [ProductSearchEdge], { description: 'The rows of this page, in order.' })
+  edges!: ProductSearchEdge[];
+
+  @Field(() => PageInfo, { description: 'Where this page sits in the whole list.' })
+  pageInfo!: PageInfo;
+
+  private em!: EntityManager;
+  private query!: ProductPageQuery;
+
+  @Field(() => Int, { description: 'How many products the whole list has (all pages).' })
+  totalCount(
+    @Arg('mode', () => CountMode, { defaultValue: CountMode.EXACT, description: 'How to count.' })
+    mode: CountMode,
+    @Arg('cap', () => Int, { defaultValue: 1000, description: 'Where CAPPED stops (1 to 100000).' })
+    cap: number,
+  ): Promise<number> {
+    if (cap < 1 || cap > 100_000)
+      throw BadUserInputError.field('cap', 'range', 'must be 1 to 100000');
+    return countProducts(this.em, this.query.where, mode, cap);
+  }
+
+  @Field(() => ProductFacets, { description: "Counts over the whole list, for a shop's filters." })
+  facets(): ProductFacets {
+    return new ProductFacets(this.em, this.query.where);
+  }
+
+  static from(
+    em: EntityManager,
+    loaders: Loaders,
+    query: ProductPageQuery,
+    page: { edges: { cursor: string; node: Product }[]; pageInfo: PageInfo },
+  ): ProductSearchConnection {
+    const search = query.search;
+    const edges = page.edges.map((edge) =>
+      Object.assign(new ProductSearchEdge(), {
+        ...edge,
+        highlightOf: async () =>
+          search
+            ? loaders.searchHighlight.load({ productId: edge.node.id, text: search.text })
+            : null,
+      }),
+    );
+    return Object.assign(new ProductSearchConnection(), {
+      edges,
+      pageInfo: page.pageInfo,
+      em,
+      query,
+    });
+  }
+}
