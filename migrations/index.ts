@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125130501_initial_catalog } from './Migration20261125130501_initial_catalog';
 import { Migration20261125131529_review_author_id } from './Migration20261125131529_review_author_id';
 import { Migration20261125141800_product_search } from './Migration20261125141800_product_search';
+import { Migration20261125150000_review_rollup_lock } from './Migration20261125150000_review_rollup_lock';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works from
@@ -20,5 +21,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261125141800_product_search',
     class: Migration20261125141800_product_search,
+  },
+  {
+    name: 'Migration20261125150000_review_rollup_lock',
+    class: Migration20261125150000_review_rollup_lock,
   },
 ];

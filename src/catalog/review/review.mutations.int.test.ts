@@ -83,6 +83,23 @@ describe('Mutation.addReview', () => {
     expect(response.data?.b.product).toEqual({ reviewCount: 2, reviews: { totalCount: 2 } });
   });
 
+  it('keeps exact counts when 20 reviews of one product are written at once', async () => {
+    const product = await createProduct(server.orm);
+    const ratings = Array.from({ length: 20 }, (_, i) => (i % 5) + 1);
+    const tokens = await Promise.all(ratings.map((_, i) => server.token({ sub: `rater-${i}` })));
+    const responses = await Promise.all(
+      ratings.map((rating, i) =>
+        server.gql(ADD, { input: { productId: String(product.id), rating } }, { token: tokens[i] }),
+      ),
+    );
+    expect(responses.filter((r) => r.errors)).toEqual([]);
+    const [row] = await server.sql(
+      'select review_count, rating_average::text from product where id = $1',
+      [product.id],
+    );
+    expect(row).toEqual({ review_count: 20, rating_average: '3.0000' });
+  });
+
   it('needs a signed-in user, a product that exists and a rating from 1 to 5', async () => {
     const product = await createProduct(server.orm);
     const input = { productId: String(product.id), rating: 4 };
