@@ -72,3 +72,10 @@ describe('README.md', () => {
     expect(CONFIG_VARIABLES.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
+
+describe('the development secret', () => {
+  it('is refused on a host other machines can reach', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/reachable from other machines/);
+    expect(() => loadConfig({ HOST: '0.0.0.0', JWT_SECRET: 's'.repeat(40) })).not.toThrow();
+  });
+});

@@ -90,6 +90,8 @@ const EnvSchema = z.object({
  * Signs the tokens `npm run token` prints for local use. Public by design, so production
  * refuses it (and refuses to run with no way to verify tokens at all).
  */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
 export const DEVELOPMENT_JWT_SECRET = 'catalog-graphql-development-secret-not-for-production';
 
 export type Config = Readonly<z.infer<typeof EnvSchema>>;
@@ -128,8 +130,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push('JWT_SECRET: production needs JWT_SECRET or JWT_JWKS_URL to verify tokens');
     }
   }
+  const noVerifier = !config.JWT_SECRET && !config.JWT_JWKS_URL;
+  if (noVerifier && !LOOPBACK_HOSTS.has(config.HOST)) {
+    // A server others can reach must not accept tokens anyone can sign, whatever NODE_ENV says.
+    problems.push(
+      `JWT_SECRET: HOST ${config.HOST} is reachable from other machines; set JWT_SECRET or JWT_JWKS_URL (the development secret is for loopback only)`,
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
-  if (!config.JWT_SECRET && !config.JWT_JWKS_URL) config.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
+  if (noVerifier) config.JWT_SECRET = DEVELOPMENT_JWT_SECRET;
   const development = config.NODE_ENV !== 'production';
   config.GRAPHQL_INTROSPECTION ??= development;
   config.GRAPHQL_PLAYGROUND ??= development;

@@ -13,6 +13,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config);
+  // Signals are taken from the start: one that arrives while the server (or its embedded
+  // PostgreSQL) is starting stops it once started, instead of leaving a database behind.
+  let requested: NodeJS.Signals | null = null;
+  let shutdown = (signal: NodeJS.Signals) => void (requested ??= signal);
+  process.on('SIGTERM', (signal) => shutdown(signal));
+  process.on('SIGINT', (signal) => shutdown(signal));
+
   let server;
   try {
     server = await startServer(config, logger);
@@ -21,13 +28,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  let stopping = false;
   server.databaseReady.catch((error: unknown) => {
+    if (stopping) return; // the shutdown ended the start-up retries
     logger.fatal({ err: error }, 'database preparation failed');
     void server.stop().finally(() => process.exit(1));
   });
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -43,8 +51,7 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  if (requested) shutdown(requested);
 }
 
 void main();

@@ -23,12 +23,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * restarting), waiting 0.5 s, 1 s, 2 s … up to 10 s between attempts. Any other failure — a
  * migration that does not apply, say — is not going to heal by waiting, and is thrown.
  */
-async function prepareWithRetry(prepare: () => Promise<void>, logger?: AppLogger): Promise<void> {
+async function prepareWithRetry(
+  prepare: () => Promise<void>,
+  lifecycle: { stopping: boolean },
+  logger?: AppLogger,
+): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await prepare();
     } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
+      if (!isDatabaseUnavailable(error) || lifecycle.stopping) throw error;
       const wait = Math.min(500 * 2 ** attempt, 10_000);
       logger?.warn({ err: error, retryInMs: wait }, 'database not reachable yet; retrying');
       await sleep(wait);
@@ -42,10 +46,22 @@ async function prepareWithRetry(prepare: () => Promise<void>, logger?: AppLogger
  */
 export async function startServer(config: Config, logger: AppLogger): Promise<RunningServer> {
   const cleanup: (() => Promise<unknown>)[] = [];
+  // Every step runs even when an earlier one fails: a pool or an embedded PostgreSQL must not
+  // outlive the process because closing HTTP threw.
   const stopAll = async () => {
-    for (const step of cleanup.reverse()) await step();
+    let firstError: Error | undefined;
+    for (const step of cleanup.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error({ err: error }, 'a shutdown step failed');
+        firstError ??= error instanceof Error ? error : new Error('a shutdown step failed');
+      }
+    }
     cleanup.length = 0;
+    if (firstError) throw firstError;
   };
+  const lifecycle = { stopping: false };
   try {
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -70,6 +86,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     const lockUrl = config.DATABASE_MIGRATION_URL ?? databaseUrl;
     const databaseReady = prepareWithRetry(
       () => prepareDatabase(orm, lockUrl, { seed: config.SEED_DEMO, logger }),
+      lifecycle,
       logger,
     ).then(() => {
       readiness.databaseReady = true;
@@ -82,6 +99,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
       url: address,
       databaseReady,
       stop: async () => {
+        lifecycle.stopping = true; // no more start-up retries against a closing pool
         readiness.shuttingDown = true;
         if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
         await stopAll();

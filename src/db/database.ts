@@ -47,6 +47,9 @@ export async function prepareDatabase(
     connectionString: url,
     application_name: 'catalog-graphql:migrate',
   });
+  // Without a listener, the session dying while it waits (a database restart) would be an
+  // unhandled 'error' event, and the process would crash instead of retrying the start-up.
+  lock.on('error', (error) => options.logger.warn({ err: error }, 'migration lock session lost'));
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -58,6 +61,6 @@ export async function prepareDatabase(
       options.logger.info('demo catalog seeded');
     }
   } finally {
-    await lock.end(); // closing the session releases the lock
+    await lock.end().catch(() => undefined); // closing the session releases the lock
   }
 }

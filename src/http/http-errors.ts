@@ -8,6 +8,13 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 export function registerHttpErrors(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status === 503) {
+      return reply
+        .code(503)
+        .send(
+          graphqlError('The server is shutting down or overloaded; retry', 'SERVICE_UNAVAILABLE'),
+        );
+    }
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(500).send(graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));

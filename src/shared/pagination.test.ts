@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
-import { decodeCursor, encodeCursor, slicePage, toPageRequest } from './pagination';
+import {
+  decodeCursor,
+  encodeCursor,
+  isTimestampText,
+  slicePage,
+  toPageRequest,
+} from './pagination';
 
 describe('cursors', () => {
   it('round-trip their position, nulls included', () => {
@@ -83,5 +89,23 @@ describe('slicePage', () => {
     );
     expect(page.edges.map((e) => e.node)).toEqual([4, 5]);
     expect(page.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+  });
+});
+
+describe('strict cursor values', () => {
+  it.each([
+    ['an id beyond int4', '["s","x",3000000000]'],
+    ['an id of 0', '["s","x",0]'],
+    ['a NUL character', '["s","a\\u0000b",1]'],
+  ])('refuses %s', (_name, json) => {
+    expect(() => decodeCursor('after', 's', Buffer.from(json).toString('base64url'))).toThrow(
+      GraphQLError,
+    );
+  });
+
+  it('accepts only timestamps written the way cursors write them', () => {
+    expect(isTimestampText('2026-01-01T00:00:00.000Z')).toBe(true);
+    expect(isTimestampText('1')).toBe(false);
+    expect(isTimestampText('2026-01-01')).toBe(false);
   });
 });

@@ -43,8 +43,10 @@ export function decodeCursor(argName: string, scope: string, cursor: string): Cu
     !Array.isArray(decoded) ||
     decoded.length !== 3 ||
     typeof decoded[0] !== 'string' ||
-    (decoded[1] !== null && typeof decoded[1] !== 'string') ||
-    !Number.isSafeInteger(decoded[2])
+    (decoded[1] !== null && (typeof decoded[1] !== 'string' || decoded[1].includes('\u0000'))) ||
+    !Number.isSafeInteger(decoded[2]) ||
+    (decoded[2] as number) < 1 ||
+    (decoded[2] as number) > 2_147_483_647
   ) {
     throw BadUserInputError.field(argName, 'cursor', 'is not a cursor this API issued');
   }
@@ -131,4 +133,10 @@ export function slicePage<T>(
     endCursor: edges.at(-1)?.cursor ?? null,
   });
   return { edges, pageInfo };
+}
+
+/** A timestamp exactly as this API writes it in cursors (ISO 8601, UTC, milliseconds). */
+export function isTimestampText(text: string): boolean {
+  const time = Date.parse(text);
+  return !Number.isNaN(time) && new Date(time).toISOString() === text;
 }

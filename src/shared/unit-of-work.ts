@@ -17,7 +17,9 @@ export async function inTransaction<T>(
   work: (em: EntityManager) => Promise<T>,
 ): Promise<T> {
   try {
-    return await em.transactional(work);
+    // clear: the transaction's EntityManager shares no entity instance with the request's, so
+    // changes a failed unit of work made to entities never leak into a later one.
+    return await em.transactional(work, { clear: true });
   } catch (error) {
     throw translateConstraintViolation(error);
   }
@@ -31,9 +33,7 @@ function translateConstraintViolation(error: unknown): unknown {
     return new ConflictError(`Another record already has this ${field}`, { field });
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
-    return new ConflictError('The record is referenced by others, or references one that is gone', {
-      constraint: name,
-    });
+    return new ConflictError('The record is referenced by others, or references one that is gone');
   }
   if (error instanceof CheckConstraintViolationException) {
     const field = fieldOf(name, 'check');

@@ -6,7 +6,7 @@ import {
   type RawQueryFragment,
 } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '../../shared/errors';
-import type { CursorPosition } from '../../shared/pagination';
+import { isTimestampText, type CursorPosition } from '../../shared/pagination';
 import { type Product } from './product.entity';
 import { OrderDirection, ProductOrderField, type ProductOrder } from './product.inputs';
 import { relevanceSql, searchTag, type ProductSearch } from './product.search';
@@ -40,7 +40,7 @@ const SORT_KEYS: Record<Exclude<ProductOrderField, 'RELEVANCE'>, SortKey> = {
     property: 'createdAt',
     nullable: false,
     valueOf: (p) => p.createdAt.toISOString(),
-    isValid: (t) => !Number.isNaN(Date.parse(t)),
+    isValid: isTimestampText,
   },
   RATING: {
     property: 'ratingAverage',

@@ -1,6 +1,6 @@
 import type { ConnectionData } from '../../shared/connection';
 import { BadUserInputError } from '../../shared/errors';
-import { slicePage, toPageRequest, type PageArgs } from '../../shared/pagination';
+import { isTimestampText, slicePage, toPageRequest, type PageArgs } from '../../shared/pagination';
 import type { Loaders } from '../../graphql/loaders';
 import type { Product } from '../product/product.entity';
 import type { Review } from './review.entity';
@@ -13,7 +13,7 @@ export async function productReviewPage(
   args: PageArgs,
 ): Promise<ConnectionData<Review>> {
   const page = toPageRequest(args, REVIEW_CURSOR_SCOPE);
-  if (page.cursor && (page.cursor.value === null || Number.isNaN(Date.parse(page.cursor.value)))) {
+  if (page.cursor && (page.cursor.value === null || !isTimestampText(page.cursor.value))) {
     throw BadUserInputError.field('after', 'cursor', 'is not a cursor this API issued');
   }
   const rows = await loaders.reviewPage.load({
