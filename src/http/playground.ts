@@ -32,6 +32,22 @@ query Products {
 }
 `;
 
+export const SEARCH_EXAMPLE_QUERY = `# Full-text search with typo tolerance, highlights and facets for a sidebar.
+# Try "headphones", "audio -speaker", "\\"travel case\\"" or a typo such as "hedphones".
+query Search($search: String = "headphones") {
+  products(search: $search, first: 5, orderBy: { field: RELEVANCE, direction: DESC }) {
+    totalCount
+    edges { highlight node { name price category { name } } }
+    facets {
+      categories { category { name } count }
+      priceRange { min max }
+      ratings { stars count }
+      inStock { count }
+    }
+  }
+}
+`;
+
 export function registerPlayground(app: FastifyInstance, endpoint: string): void {
   const build = join(dirname(require.resolve('graphql-playground-react/package.json')), 'build');
   void app.register(fastifyStatic, {
@@ -71,7 +87,10 @@ function renderPage(endpoint: string): string {
       'schema.polling.enable': false,
       'tracing.hideTracingResponse': true,
     },
-    tabs: [{ endpoint, name: 'Products', query: EXAMPLE_QUERY }],
+    tabs: [
+      { endpoint, name: 'Products', query: EXAMPLE_QUERY },
+      { endpoint, name: 'Search', query: SEARCH_EXAMPLE_QUERY },
+    ],
   };
   // JSON inside <script>: "<" is escaped so no string in it can close the element.
   const configJson = JSON.stringify(config).replace(/</g, '\\u003c');
