@@ -1,0 +1,282 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import pg from 'pg';
+import pino from 'pino';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { WORKLOADS, type Workload } from './workloads';
+
+/**
+ * `npm run bench`: the GraphQL server against a hand-written Fastify + pg baseline, on the same
+ * deterministic catalog (20 categories, 10,000 products, 50,000 reviews), in one run. Prints a
+ * table and writes bench/results/latest.{json,md}. BENCH_DATABASE_URL uses another PostgreSQL;
+ * BENCH_SECONDS sets each timed step (default 5).
+ */
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = [10, 50];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+function start(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['-r', '@swc-node/register', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (
+      (await fetch(url).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function loadCatalog(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`insert into category (slug, name, created_at)
+      select 'category-' || g, 'Category ' || lpad(g::text, 2, '0'), '2026-01-01'
+        from generate_series(1, 20) g`);
+    await client.query(`insert into product (sku, name, description, price, stock, category_id, created_at, updated_at)
+      select 'SKU-' || lpad(g::text, 5, '0'), 'Product ' || g, 'Description of product ' || g,
+             ((g * 37) % 100000) / 100.0 + 1, g % 50, ((g - 1) / 500) + 1,
+             timestamp '2026-01-01' + g * interval '1 minute', timestamp '2026-01-01' + g * interval '1 minute'
+        from generate_series(1, 10000) g`);
+    // The rollup trigger would run 50,000 times: load, then compute the counts once.
+    await client.query('alter table review disable trigger review_rollup');
+    await client.query(`insert into review (product_id, rating, title, body, author, created_at)
+      select ((g - 1) / 5) + 1, (g % 5) + 1, 'Review ' || g, 'Body of review ' || g, 'user' || (g % 97),
+             timestamp '2026-02-01' + g * interval '1 second'
+        from generate_series(1, 50000) g`);
+    await client.query('alter table review enable trigger review_rollup');
+    await client.query(`update product p set review_count = s.n, rating_average = s.avg
+      from (select product_id, count(*)::int as n, round(avg(rating), 4) as avg from review group by product_id) s
+      where s.product_id = p.id`);
+    await client.query('vacuum analyze');
+  } finally {
+    await client.end();
+  }
+}
+
+interface Step {
+  workload: string;
+  target: string;
+  connections: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  sqlPerRequest?: number;
+  cpuMsPerRequest?: number;
+  rssMb?: number;
+}
+
+async function metrics(
+  serverUrl: string,
+): Promise<{ statements: number; cpu: number; rss: number }> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  const sum = (re: RegExp) => [...text.matchAll(re)].reduce((total, m) => total + Number(m[1]), 0);
+  return {
+    statements: sum(/^db_statement_duration_seconds_count\{[^}]*\} (\S+)$/gm),
+    cpu: sum(/^process_cpu_seconds_total (\S+)$/gm),
+    rss: sum(/^process_resident_memory_bytes (\S+)$/gm),
+  };
+}
+
+function graphqlRequests(workload: Workload): autocannon.Request[] {
+  return Array.from({ length: 64 }, (_, n) => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: workload.query, variables: workload.variables(n) }),
+  }));
+}
+
+async function load(
+  url: string,
+  requests: autocannon.Request[],
+  connections: number,
+  seconds: number,
+) {
+  return autocannon({ url, connections, duration: seconds, requests });
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'catalog-bench-'));
+  chmodSync(dataDir, 0o755);
+  const embedded = process.env.BENCH_DATABASE_URL
+    ? null
+    : await startEmbeddedPostgres({
+        dir: join(dataDir, 'postgres'),
+        port: await freePort(),
+        database: 'bench',
+        logger: pino({ level: 'warn' }),
+      });
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? embedded!.url;
+  const [serverPort, baselinePort] = [await freePort(), await freePort()];
+  const serverUrl = `http://127.0.0.1:${serverPort}`;
+  const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+  const children: ChildProcess[] = [];
+  try {
+    log('starting the GraphQL server (production mode) and migrating…');
+    children.push(
+      start('src/main.ts', {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
+        DATABASE_URL: databaseUrl,
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(serverPort),
+      }),
+    );
+    await waitFor(`${serverUrl}/health/ready`);
+    log('loading 20 categories, 10,000 products, 50,000 reviews…');
+    await loadCatalog(databaseUrl);
+    children.push(
+      start('bench/baseline.ts', { BENCH_DATABASE_URL: databaseUrl, PORT: String(baselinePort) }),
+    );
+    await waitFor(`${baselineUrl}/w2`);
+
+    for (const workload of WORKLOADS) {
+      const variables = workload.variables(1);
+      const ourResponse = await fetch(`${serverUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: workload.query, variables }),
+      });
+      const ours = (await ourResponse.json()) as unknown;
+      const theirResponse = await fetch(`${baselineUrl}${workload.baselinePath(variables)}`);
+      const theirs = (await theirResponse.json()) as unknown;
+      if (!isDeepStrictEqual(ours, theirs)) {
+        writeFileSync(
+          `bench/results/mismatch-${workload.name}.json`,
+          JSON.stringify({ ours, theirs }, null, 1),
+        );
+        throw new Error(`${workload.name}: the server and the baseline disagree on the data`);
+      }
+      log(`${workload.name}: same data from both ✓`);
+    }
+
+    const steps: Step[] = [];
+    for (const workload of WORKLOADS) {
+      const baselineRequests = Array.from({ length: 64 }, (_, n) => ({
+        method: 'GET' as const,
+        path: workload.baselinePath(workload.variables(n)),
+      }));
+      for (const connections of CONNECTIONS) {
+        for (const [target, url, requests] of [
+          ['baseline', baselineUrl, baselineRequests],
+          ['graphql', serverUrl, graphqlRequests(workload)],
+        ] as const) {
+          log(`${workload.name} ${target} @${connections}: warm-up, then ${SECONDS} s…`);
+          await load(url, [...requests], connections, 2);
+          const before = target === 'graphql' ? await metrics(serverUrl) : null;
+          const result = await load(url, [...requests], connections, SECONDS);
+          const after = target === 'graphql' ? await metrics(serverUrl) : null;
+          const total = result.requests.total || 1;
+          steps.push({
+            workload: workload.name,
+            target,
+            connections,
+            reqPerSec: Math.round(result.requests.average),
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            errors: result.errors + result.non2xx,
+            ...(before &&
+              after && {
+                // the /metrics scrape itself is not a statement; each request's are
+                sqlPerRequest:
+                  Math.round(((after.statements - before.statements) / total) * 100) / 100,
+                cpuMsPerRequest: Math.round(((after.cpu - before.cpu) * 1000 * 100) / total) / 100,
+                rssMb: Math.round(after.rss / 1e6),
+              }),
+          });
+        }
+      }
+    }
+
+    log(`seed's claim: W1 with a pool, and with a new connection per request (10 connections)…`);
+    const w1 = WORKLOADS[0]!;
+    const pooled = await load(
+      baselineUrl,
+      [{ method: 'GET', path: w1.baselinePath(w1.variables(1)) }],
+      10,
+      SECONDS,
+    );
+    const unpooled = await load(
+      baselineUrl,
+      [{ method: 'GET', path: `/nopool${w1.baselinePath(w1.variables(1))}` }],
+      10,
+      SECONDS,
+    );
+
+    const rows = steps
+      .filter((s) => s.target === 'graphql')
+      .map((s) => {
+        const base = steps.find(
+          (b) =>
+            b.target === 'baseline' && b.workload === s.workload && b.connections === s.connections,
+        )!;
+        return { ...s, ratio: Math.round((s.reqPerSec / base.reqPerSec) * 100) / 100, base };
+      });
+    const table = [
+      '| workload | conns | req/s | × baseline | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req | RSS MB | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...rows.map(
+        (r) =>
+          `| ${r.workload} | ${r.connections} | ${r.reqPerSec} | ${r.ratio}× (${r.base.reqPerSec}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} | ${r.rssMb} | ${r.errors} |`,
+      ),
+      '',
+      `Seed's claim (baseline W1, 10 connections): pool ${Math.round(pooled.requests.average)} req/s, ` +
+        `new connection per request ${Math.round(unpooled.requests.average)} req/s — ` +
+        `${Math.round((pooled.requests.average / Math.max(unpooled.requests.average, 1)) * 10) / 10}× with the pool.`,
+    ].join('\n');
+    log(`\n${table}\n`);
+    mkdirSync('bench/results', { recursive: true });
+    const at = new Date().toISOString();
+    writeFileSync(
+      'bench/results/latest.json',
+      `${JSON.stringify({ at, seconds: SECONDS, steps, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
+    );
+    writeFileSync(
+      'bench/results/latest.md',
+      `# Benchmark, ${at}\n\n${SECONDS} s per step, after a 2 s warm-up.\n\n${table}\n`,
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
+      ),
+    );
+    await embedded?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

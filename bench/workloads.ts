@@ -1,0 +1,37 @@
+/** The benchmark's workloads: the GraphQL document, and how to pick its variables. */
+
+export interface Workload {
+  name: string;
+  description: string;
+  query: string;
+  /** Variables for one request; `n` counts requests, so runs are deterministic. */
+  variables(n: number): Record<string, unknown>;
+  /** The baseline's route and query string for the same variables. */
+  baselinePath(variables: Record<string, unknown>): string;
+}
+
+export const PRODUCT_COUNT = 10_000;
+
+export const WORKLOADS: Workload[] = [
+  {
+    name: 'W1',
+    description: 'product(id) with its category',
+    query: `query W1($id: ID!) { product(id: $id) { id sku name price stock category { id name } } }`,
+    variables: (n) => ({ id: String(((n * 7919) % PRODUCT_COUNT) + 1) }),
+    baselinePath: (v) => `/w1?id=${v.id as string}`,
+  },
+  {
+    name: 'W2',
+    description: 'products(first: 50) with category name and reviewCount',
+    query: `query W2 { products(first: 50) { edges { node { id sku name price category { name } reviewCount } } pageInfo { hasNextPage endCursor } } }`,
+    variables: () => ({}),
+    baselinePath: () => '/w2',
+  },
+  {
+    name: 'W3',
+    description: 'categories → products(first: 10) → reviews(first: 3)',
+    query: `query W3 { categories { id name products(first: 10) { edges { node { id name reviews(first: 3) { edges { node { id rating title author } } } } } } } }`,
+    variables: () => ({}),
+    baselinePath: () => '/w3',
+  },
+];
