@@ -13,19 +13,24 @@ export interface OperationReport {
 /** Known names only: a client-chosen label must not grow the metrics without bound. */
 const MAX_OPERATION_NAMES = 200;
 
+/** Operation names as metric labels: the first MAX_OPERATION_NAMES as they are, then "other". */
+export function operationLabeler(): (name: string | undefined) => string {
+  const seen = new Set<string>();
+  return (name) => {
+    if (!name) return 'anonymous';
+    if (seen.has(name)) return name;
+    if (seen.size >= MAX_OPERATION_NAMES) return 'other';
+    seen.add(name);
+    return name;
+  };
+}
+
 /**
  * Fills the request's OperationReport (read by the HTTP log line) and records the operation's
  * duration by name and outcome, and its errors by code.
  */
 export function operationReportPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
-  const seenNames = new Set<string>();
-  const label = (name: string | undefined) => {
-    if (!name) return 'anonymous';
-    if (seenNames.has(name)) return name;
-    if (seenNames.size >= MAX_OPERATION_NAMES) return 'other';
-    seenNames.add(name);
-    return name;
-  };
+  const label = operationLabeler();
 
   return {
     async requestDidStart({ contextValue }) {
