@@ -19,6 +19,7 @@ describe('SIGTERM', () => {
   it('reports not ready, lets the mutation in flight commit, refuses new work, and exits 0', async () => {
     database = await createTestDatabase();
     const sql = new pg.Client({ connectionString: database.url });
+    sql.on('error', () => undefined); // the test database is dropped with this session open on failure
     await sql.connect();
     const { rows } = await sql.query<{ id: number }>(
       "insert into product (sku, name, price) values ('SHUT-0001', 'Before', 1) returning id",
@@ -63,7 +64,9 @@ describe('SIGTERM', () => {
     expect([503, 'refused']).toContain(late);
 
     await sql.query('commit'); // the in-flight mutation may now finish
-    expect(await mutation).toEqual({ data: { updateProduct: { name: 'After', version: 2 } } });
+    expect(((await mutation) as { data: unknown }).data).toEqual({
+      updateProduct: { name: 'After', version: 2 },
+    });
     expect(await started.exited).toBe(0);
     const after = await sql.query('select name, version from product where id = $1', [productId]);
     expect(after.rows).toEqual([{ name: 'After', version: 2 }]);

@@ -45,7 +45,7 @@ describe('GraphQL Playground (on outside production)', () => {
       },
     );
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { categories: [] } });
+    expect(((await response.json()) as { data: unknown }).data).toEqual({ categories: [] });
   });
 });
 
