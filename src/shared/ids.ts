@@ -1,4 +1,5 @@
-import { BadUserInputError } from './errors';
+import type { EntityClass, EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, NotFoundError } from './errors';
 
 const MAX_INT4 = 2_147_483_647;
 
@@ -13,4 +14,20 @@ export function parseId(field: string, value: string | number): number | null {
   }
   const id = Number(text);
   return id >= 1 && id <= MAX_INT4 ? id : null;
+}
+
+/**
+ * The row a mutation acts on: BAD_USER_INPUT when `id` is not an id, NOT_FOUND (naming `field`)
+ * when no row has it.
+ */
+export async function findByIdOrFail<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  id: string,
+  field = 'id',
+): Promise<T> {
+  const rowId = parseId(field, id);
+  const row = rowId === null ? null : await em.findOne(entity, rowId as never);
+  if (!row) throw new NotFoundError(entity.name, id, field);
+  return row;
 }

@@ -1,6 +1,6 @@
 import { raw, type EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
-import { parseId } from '../../shared/ids';
+import { BadUserInputError, ConflictError } from '../../shared/errors';
+import { findByIdOrFail } from '../../shared/ids';
 import { inTransaction } from '../../shared/unit-of-work';
 import { Product } from '../product/product.entity';
 import { Category } from './category.entity';
@@ -78,13 +78,6 @@ export function deleteCategory(
   });
 }
 
-export async function findCategoryOrFail(
-  em: EntityManager,
-  id: string,
-  field = 'id',
-): Promise<Category> {
-  const categoryId = parseId(field, id);
-  const category = categoryId === null ? null : await em.findOne(Category, categoryId);
-  if (!category) throw new NotFoundError('Category', id, field);
-  return category;
+export function findCategoryOrFail(em: EntityManager, id: string, field = 'id'): Promise<Category> {
+  return findByIdOrFail(em, Category, id, field);
 }

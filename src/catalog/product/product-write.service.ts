@@ -1,6 +1,6 @@
 import { OptimisticLockError, raw, ref, type EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
-import { parseId } from '../../shared/ids';
+import { findByIdOrFail, parseId } from '../../shared/ids';
 import { inTransaction } from '../../shared/unit-of-work';
 import { type Category } from '../category/category.entity';
 import { findCategoryOrFail } from '../category/category.service';
@@ -101,11 +101,8 @@ export function adjustStock(em: EntityManager, id: string, delta: number): Promi
   });
 }
 
-export async function findProductOrFail(em: EntityManager, id: string): Promise<Product> {
-  const productId = parseId('id', id);
-  const product = productId === null ? null : await em.findOne(Product, productId);
-  if (!product) throw new NotFoundError('Product', id);
-  return product;
+export function findProductOrFail(em: EntityManager, id: string): Promise<Product> {
+  return findByIdOrFail(em, Product, id);
 }
 
 async function categoryRef(em: EntityManager, id: string): Promise<Category> {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { isAdmin, type Viewer } from '../../auth/viewer';
-import { ForbiddenError, NotFoundError } from '../../shared/errors';
-import { parseId } from '../../shared/ids';
+import { ForbiddenError } from '../../shared/errors';
+import { findByIdOrFail } from '../../shared/ids';
 import { inTransaction } from '../../shared/unit-of-work';
 import { Product } from '../product/product.entity';
 import { Review } from './review.entity';
@@ -14,9 +14,7 @@ export function addReview(
   input: AddReviewInput,
 ): Promise<Review> {
   return inTransaction(em, async (tx) => {
-    const productId = parseId('input.productId', input.productId);
-    const product = productId === null ? null : await tx.findOne(Product, productId);
-    if (!product) throw new NotFoundError('Product', input.productId, 'input.productId');
+    const product = await findByIdOrFail(tx, Product, input.productId, 'input.productId');
     const review = tx.create(Review, {
       product,
       rating: input.rating,
@@ -35,9 +33,7 @@ export function addReview(
 /** Authors delete their own reviews; admins delete any. */
 export function deleteReview(em: EntityManager, viewer: Viewer, id: string): Promise<string> {
   return inTransaction(em, async (tx) => {
-    const reviewId = parseId('id', id);
-    const review = reviewId === null ? null : await tx.findOne(Review, reviewId);
-    if (!review) throw new NotFoundError('Review', id);
+    const review = await findByIdOrFail(tx, Review, id);
     if (review.authorId !== viewer.id && !isAdmin(viewer)) {
       throw new ForbiddenError('Only its author or an admin may delete a review');
     }
