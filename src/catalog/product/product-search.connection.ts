@@ -38,6 +38,15 @@ export class ProductSearchEdge {
   }
 }
 
+@ObjectType({ description: 'A count that stops at a cap, and whether it did.' })
+export class CappedCount {
+  @Field(() => Int, { description: 'The count, at most the cap.' })
+  count!: number;
+
+  @Field({ description: 'True when the list has more than `count` products ("1000+").' })
+  capped!: boolean;
+}
+
 /** Query.products: a Relay page, and over the whole list a count in three modes and facets. */
 @ObjectType({
   description: 'A page of products (Relay connection) with counts and facets over the whole list.',
@@ -62,6 +71,17 @@ export class ProductSearchConnection {
     if (cap < 1 || cap > 100_000)
       throw BadUserInputError.field('cap', 'range', 'must be 1 to 100000');
     return countProducts(this.em, this.query.where, mode, cap);
+  }
+
+  @Field(() => CappedCount, {
+    description: 'Counts up to `cap` and says whether there are more: cheap on huge lists.',
+  })
+  async cappedCount(
+    @Arg('cap', () => Int, { defaultValue: 1000, description: 'Where to stop (1 to 100000).' })
+    cap: number,
+  ): Promise<CappedCount> {
+    const counted = await this.totalCount(CountMode.CAPPED, cap);
+    return { count: Math.min(counted, cap), capped: counted > cap };
   }
 
   @Field(() => ProductFacets, { description: "Counts over the whole list, for a shop's filters." })

@@ -199,6 +199,7 @@ describe('facets and counts', () => {
       exact: totalCount
       estimated: totalCount(mode: ESTIMATED)
       capped: totalCount(mode: CAPPED, cap: 2)
+      cappedCount(cap: 2) { count capped }
       facets {
         categories { category { name } count }
         priceRange { min max }
@@ -211,6 +212,7 @@ describe('facets and counts', () => {
     exact: number;
     estimated: number;
     capped: number;
+    cappedCount: { count: number; capped: boolean };
     facets: {
       categories: { category: { name: string }; count: number }[];
       priceRange: { min: string; max: string } | null;
@@ -228,6 +230,7 @@ describe('facets and counts', () => {
     const headphones = await facets({ search: 'headphones' });
     expect(headphones.exact).toBe(4);
     expect(headphones.capped).toBe(3); // cap + 1: more than 2
+    expect(headphones.cappedCount).toEqual({ count: 2, capped: true });
     expect(headphones.estimated).toBeGreaterThanOrEqual(1);
     expect(headphones.facets).toEqual({
       categories: [
@@ -247,9 +250,11 @@ describe('facets and counts', () => {
     const books = await facets({ filter: { categoryId: String(audio.id), inStock: true } });
     expect(books.exact).toBe(3);
     expect(books.capped).toBe(3);
+    expect(books.cappedCount).toEqual({ count: 2, capped: true });
     expect(books.facets.inStock.count).toBe(3);
     expect(books.facets.ratings.find((r) => r.stars === 3)?.count).toBe(1);
     const none = await facets({ search: 'nothing-like-this-anywhere' });
+    expect(none.cappedCount).toEqual({ count: 0, capped: false });
     expect(none.facets).toMatchObject({ categories: [], priceRange: null, inStock: { count: 0 } });
   });
 
