@@ -1,6 +1,6 @@
-import { Migration } from '@mikro-orm/migrations';
+import { CatalogMigration } from './catalog-migration';
 
-export class Migration20261125130501_initial_catalog extends Migration {
+export class Migration20261125130501_initial_catalog extends CatalogMigration {
   override async up(): Promise<void> {
     this.addSql(
       `create table "category" ("id" serial primary key, "slug" varchar(64) not null, "name" varchar(120) not null, "created_at" timestamptz(3) not null default current_timestamp);`,

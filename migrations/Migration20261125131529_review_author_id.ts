@@ -1,6 +1,6 @@
-import { Migration } from '@mikro-orm/migrations';
+import { CatalogMigration } from './catalog-migration';
 
-export class Migration20261125131529_review_author_id extends Migration {
+export class Migration20261125131529_review_author_id extends CatalogMigration {
   override async up(): Promise<void> {
     this.addSql(`alter table "review" add column "author_id" varchar(255) null;`);
   }

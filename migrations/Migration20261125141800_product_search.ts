@@ -1,11 +1,11 @@
-import { Migration } from '@mikro-orm/migrations';
+import { CatalogMigration } from './catalog-migration';
 
 /**
  * Catalog search: a weighted tsvector per product (name A, description B, category name C) with
  * a GIN index, and pg_trgm for the typo-tolerant fallback. Triggers keep the vector right for
  * every writer — the API, migrations or plain SQL — including when a category is renamed.
  */
-export class Migration20261125141800_product_search extends Migration {
+export class Migration20261125141800_product_search extends CatalogMigration {
   override async up(): Promise<void> {
     this.addSql(`create extension if not exists pg_trgm;`);
     this.addSql(`alter table "product" add column "search_vector" tsvector null;`);

@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { CatalogMigration } from './catalog-migration';
 
 /**
  * Two reviews of one product written at once could each count the reviews from a snapshot
@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
  * lock each review's foreign key takes): the second waits for the first to commit, and its
  * aggregate (a new statement, so a new snapshot) then sees both reviews.
  */
-export class Migration20261125150000_review_rollup_lock extends Migration {
+export class Migration20261125150000_review_rollup_lock extends CatalogMigration {
   override async up(): Promise<void> {
     this.addSql(`
       create or replace function review_rollup() returns trigger language plpgsql as $$

@@ -34,8 +34,9 @@ const EnvSchema = z.object({
    */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /**
-   * A direct connection for migrations and their advisory lock when DATABASE_URL goes through
-   * a transaction-pooling PgBouncer (a session-level lock cannot live there). Default: DATABASE_URL.
+   * A direct connection for the migrations' advisory lock when DATABASE_URL goes through a
+   * transaction-pooling PgBouncer (a session-level lock cannot live there; the migrations
+   * themselves run in one transaction, which can). Default: DATABASE_URL.
    */
   DATABASE_MIGRATION_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })

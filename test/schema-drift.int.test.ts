@@ -3,6 +3,7 @@ import { isEnumType, isInputObjectType, isObjectType, isSpecifiedScalarType } fr
 import { readFileSync, readdirSync } from 'node:fs';
 import { buildCatalogSchema, printCatalogSchema, SCHEMA_FILE } from '../src/graphql/schema';
 import { migrationsList } from '../migrations';
+import { CatalogMigration } from '../migrations/catalog-migration';
 import { startTestServer, type TestServer } from './support/server';
 
 describe('schema/schema.graphql', () => {
@@ -48,6 +49,12 @@ describe('migrations/', () => {
     server = await startTestServer();
   });
   afterAll(() => server.close());
+
+  it('are all CatalogMigrations (no statement timeout while they run)', () => {
+    for (const { name, class: migration } of migrationsList) {
+      expect([name, migration.prototype instanceof CatalogMigration]).toEqual([name, true]);
+    }
+  });
 
   it('lists every migration file in migrations/index.ts', () => {
     const files = readdirSync('migrations')
