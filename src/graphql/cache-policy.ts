@@ -1,24 +1,36 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { OperationTypeNode } from 'graphql';
-import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import type { Context } from './context';
 
 /**
- * HTTP caching of query responses (useful over GET, where CDNs and browsers cache): every
- * field may be cached for `maxAgeSeconds`, publicly for anonymous readers, privately once a
- * token is sent (its answers may depend on who asks). Mutations are never cached. 0 turns
- * caching off (`no-store`).
+ * HTTP caching of query responses (useful over GET, where CDNs and browsers cache): a query
+ * answer may be cached for `maxAgeSeconds`, publicly for anonymous readers, privately once a
+ * token is sent (its answers may depend on who asks). Mutations and errors are never cached;
+ * 0 turns caching off (`no-store`).
+ *
+ * Every field of this API has the same policy, so it is set once per response. Apollo's own
+ * cache-control plugin (installed by default) computes a hint for every resolved field; the
+ * benchmark showed that per-field work, so it is disabled.
  */
 export function cachePolicyPlugins(maxAgeSeconds: number): ApolloServerPlugin<Context>[] {
   return [
-    ApolloServerPluginCacheControl({ defaultMaxAge: maxAgeSeconds, calculateHttpHeaders: true }),
+    ApolloServerPluginCacheControlDisabled(),
     {
       async requestDidStart() {
         return {
-          async executionDidStart({ contextValue, overallCachePolicy, operation }) {
-            if (operation.operation !== OperationTypeNode.QUERY)
-              overallCachePolicy.restrict({ maxAge: 0 });
-            if (contextValue.viewer) overallCachePolicy.restrict({ scope: 'PRIVATE' });
+          async willSendResponse({ response, contextValue, operation }) {
+            const cacheable =
+              maxAgeSeconds > 0 &&
+              operation?.operation === OperationTypeNode.QUERY &&
+              response.body.kind === 'single' &&
+              !response.body.singleResult.errors?.length;
+            response.http.headers.set(
+              'cache-control',
+              cacheable
+                ? `max-age=${maxAgeSeconds}, ${contextValue.viewer ? 'private' : 'public'}`
+                : 'no-store',
+            );
           },
         };
       },
