@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { poolStats } from '../db/pool-stats';
+import { observeStatements } from './statement-events';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -57,27 +58,10 @@ export function createMetrics(orm: MikroORM) {
     },
   });
 
-  timeStatements(orm, metrics.sqlDuration);
+  observeStatements(orm, {
+    finished: (seconds, outcome) => metrics.sqlDuration.observe({ outcome }, seconds),
+  });
   return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
-
-/** knex announces each statement and its end with the same uid: time them in between. */
-function timeStatements(orm: MikroORM, histogram: Histogram<'outcome'>): void {
-  const knex = orm.em.getConnection().getKnex();
-  const started = new Map<string, bigint>();
-  knex.on('query', (query: { __knexQueryUid?: string }) => {
-    if (query.__knexQueryUid) started.set(query.__knexQueryUid, process.hrtime.bigint());
-  });
-  const finish =
-    (outcome: 'ok' | 'error') => (_result: unknown, query: { __knexQueryUid?: string }) => {
-      const uid = query.__knexQueryUid;
-      const start = uid ? started.get(uid) : undefined;
-      if (uid === undefined || start === undefined) return;
-      started.delete(uid);
-      histogram.observe({ outcome }, Number(process.hrtime.bigint() - start) / 1e9);
-    };
-  knex.on('query-response', finish('ok'));
-  knex.on('query-error', finish('error'));
-}

@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Histogram, type Registry } from 'prom-client';
 import type { Context } from '../graphql/context';
 import { operationLabeler } from './operation-report.plugin';
+import { observeStatements } from './statement-events';
 
 /** The SQL one request ran: statements, and their summed time. */
 export interface SqlSpend {
@@ -29,23 +30,16 @@ export function registerSqlBudget(
     current.run({ statements: 0, ms: 0 }, done);
   });
 
-  const knex = orm.em.getConnection().getKnex();
-  const started = new Map<string, bigint>();
-  knex.on('query', (query: { __knexQueryUid?: string }) => {
-    const spend = current.getStore();
-    if (!spend) return;
-    spend.statements += 1;
-    if (query.__knexQueryUid) started.set(query.__knexQueryUid, process.hrtime.bigint());
+  observeStatements(orm, {
+    started: () => {
+      const spend = current.getStore();
+      if (spend) spend.statements += 1;
+    },
+    finished: (seconds) => {
+      const spend = current.getStore();
+      if (spend) spend.ms += seconds * 1000;
+    },
   });
-  const finish = (_result: unknown, query: { __knexQueryUid?: string }) => {
-    const spend = current.getStore();
-    const start = query.__knexQueryUid ? started.get(query.__knexQueryUid) : undefined;
-    if (start === undefined) return;
-    started.delete(query.__knexQueryUid!);
-    if (spend) spend.ms += Number(process.hrtime.bigint() - start) / 1e6;
-  };
-  knex.on('query-response', finish);
-  knex.on('query-error', finish);
 
   const perOperation = new Histogram({
     name: 'graphql_operation_sql_statements',
