@@ -1,5 +1,6 @@
 import { OptionalProps, Entity, PrimaryKey, Property, Unique } from '@mikro-orm/postgresql';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { timestampColumn } from '../../shared/timestamp';
 
 @ObjectType({ description: 'A group of products, addressed by a unique slug.' })
 @Entity()
@@ -20,12 +21,6 @@ export class Category {
   @Property({ type: 'string', length: 120 })
   name!: string;
 
-  @Property({
-    type: 'datetime',
-    columnType: 'timestamptz(3)',
-    length: 3,
-    defaultRaw: 'current_timestamp',
-    onCreate: () => new Date(),
-  })
+  @Property(timestampColumn())
   createdAt!: Date;
 }

@@ -13,6 +13,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { DecimalScalar } from '../../shared/decimal.scalar';
 import { Category } from '../category/category.entity';
+import { timestampColumn } from '../../shared/timestamp';
 
 @ObjectType({ description: 'Something the catalog sells.' })
 @Entity()
@@ -103,24 +104,11 @@ export class Product {
   searchVector?: unknown;
 
   @Field(() => GraphQLDateTime, { description: 'When it was created.' })
-  @Property({
-    type: 'datetime',
-    columnType: 'timestamptz(3)',
-    length: 3,
-    defaultRaw: 'current_timestamp',
-    onCreate: () => new Date(),
-  })
+  @Property(timestampColumn())
   createdAt!: Date;
 
   @Field(() => GraphQLDateTime, { description: 'When it last changed.' })
-  @Property({
-    type: 'datetime',
-    columnType: 'timestamptz(3)',
-    length: 3,
-    defaultRaw: 'current_timestamp',
-    onCreate: () => new Date(),
-    onUpdate: () => new Date(),
-  })
+  @Property({ ...timestampColumn(), onUpdate: () => new Date() })
   updatedAt!: Date;
 
   @Field(() => Int, {

@@ -11,6 +11,7 @@ import {
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Product } from '../product/product.entity';
+import { timestampColumn } from '../../shared/timestamp';
 
 @ObjectType({ description: "A shopper's rating of a product, with optional text." })
 @Entity()
@@ -54,12 +55,6 @@ export class Review {
   authorId?: string | null;
 
   @Field(() => GraphQLDateTime, { description: 'When it was written.' })
-  @Property({
-    type: 'datetime',
-    columnType: 'timestamptz(3)',
-    length: 3,
-    defaultRaw: 'current_timestamp',
-    onCreate: () => new Date(),
-  })
+  @Property(timestampColumn())
   createdAt!: Date;
 }
