@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { createCategoryLoader } from '../catalog/category/category.loaders';
 import {
   createCategoryCountLoader,
   createCategoryPageLoader,
+  createProductLoader,
   createSearchHighlightLoader,
 } from '../catalog/product/product.loaders';
 import { createReviewPageLoader } from '../catalog/review/review.loaders';
@@ -9,11 +11,13 @@ import { createReviewPageLoader } from '../catalog/review/review.loaders';
 /**
  * The DataLoaders of one request, bound to that request's EntityManager. Created with the
  * context and dropped with it: their caches never outlive the request, so they never serve
- * another request's data. References (product.category, review.product) need none: MikroORM
- * batches `Reference.load()` itself (`dataloader` in the ORM options).
+ * another request's data. They are the read side of the request's session: what one resolver
+ * read, another on the same response gets from them without a second statement.
  */
 export function createLoaders(em: EntityManager) {
   return {
+    productById: createProductLoader(em),
+    categoryById: createCategoryLoader(em),
     categoryPage: createCategoryPageLoader(em),
     categoryCount: createCategoryCountLoader(em),
     reviewPage: createReviewPageLoader(em),

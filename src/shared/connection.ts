@@ -1,21 +1,25 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { PageInfo } from './pagination';
+import { PageInfo, type PageEdge } from './pagination';
 
 export interface ConnectionData<TNode> {
-  edges: { cursor: string; node: TNode }[];
+  edges: PageEdge<TNode>[];
   pageInfo: PageInfo;
   /** Called only when a client selects `totalCount`: counting is a statement of its own. */
   countTotal: () => number | Promise<number>;
 }
 
 /**
- * A Relay connection type for `TNode`: `{ edges { cursor node } pageInfo totalCount }`.
- * Subclass it with `@ObjectType()` to give the connection its name.
+ * A Relay connection type for `nodeType`: `{ edges { cursor node } pageInfo totalCount }`, whose
+ * nodes are served as `TNode` (the type's read view). Subclass it with `@ObjectType()` to give the
+ * connection its name.
  */
-export function ConnectionType<TNode extends object>(nodeType: ClassType<TNode>) {
+export function ConnectionType<TNode extends object>(nodeType: ClassType<object>) {
   const nodeName = nodeType.name;
 
-  @ObjectType(`${nodeName}Edge`, { description: `One ${nodeName} in a page, with its cursor.` })
+  @ObjectType(`${nodeName}Edge`, {
+    description: `One ${nodeName} in a page, with its cursor.`,
+    simpleResolvers: true,
+  })
   class Edge {
     @Field({ description: 'Pass as `after` (or `before`) to continue from this edge.' })
     cursor!: string;
@@ -25,7 +29,7 @@ export function ConnectionType<TNode extends object>(nodeType: ClassType<TNode>)
   }
 
   // Never emitted itself (nothing returns it); its fields are inherited by the named subclass.
-  @ObjectType(`${nodeName}ConnectionBase`)
+  @ObjectType(`${nodeName}ConnectionBase`, { simpleResolvers: true })
   abstract class Connection {
     @Field(() => [Edge], { description: 'The rows of this page, in order.' })
     edges!: Edge[];

@@ -73,12 +73,26 @@ describe('slicePage', () => {
   it('uses the extra row only to report a next page', () => {
     const page = slicePage([1, 2, 3], { backward: false, size: 2, cursor: null }, cursorOf);
     expect(page.edges.map((e) => e.node)).toEqual([1, 2]);
-    expect(page.pageInfo).toEqual({
+    const { hasNextPage, hasPreviousPage, startCursor, endCursor } = page.pageInfo;
+    expect({ hasNextPage, hasPreviousPage, startCursor, endCursor }).toEqual({
       hasNextPage: true,
       hasPreviousPage: false,
       startCursor: 'c1',
       endCursor: 'c2',
     });
+  });
+
+  it('encodes a cursor only when it is read', () => {
+    const encoded: number[] = [];
+    const page = slicePage([1, 2, 3], { backward: false, size: 3, cursor: null }, (n) => {
+      encoded.push(n);
+      return `c${n}`;
+    });
+    expect(page.edges).toHaveLength(3);
+    expect(encoded).toEqual([]);
+    expect(page.edges[1]!.cursor).toBe('c2');
+    expect(page.pageInfo.endCursor).toBe('c3');
+    expect(encoded).toEqual([2, 3]);
   });
 
   it('flips backward pages into list order', () => {

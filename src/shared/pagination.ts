@@ -90,27 +90,56 @@ export function toPageRequest(args: PageArgs, scope: string): PageRequest {
   };
 }
 
+/**
+ * One row of a page with its cursor. The cursor is encoded only when a client selects it (most
+ * queries never do for inner lists), so a deep response does not pay for hundreds of them.
+ */
+export class PageEdge<T> {
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (row: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
 @ObjectType({
   description: 'Relay page information: whether more rows exist either side of this page.',
+  simpleResolvers: true,
 })
 export class PageInfo {
   @Field({ description: 'True when rows follow the last edge.' })
-  hasNextPage!: boolean;
+  readonly hasNextPage: boolean;
 
   @Field({ description: 'True when rows precede the first edge.' })
-  hasPreviousPage!: boolean;
+  readonly hasPreviousPage: boolean;
+
+  constructor(
+    hasNextPage: boolean,
+    hasPreviousPage: boolean,
+    private readonly edges: readonly { cursor: string }[],
+  ) {
+    this.hasNextPage = hasNextPage;
+    this.hasPreviousPage = hasPreviousPage;
+  }
 
   @Field(() => String, {
     nullable: true,
     description: 'Cursor of the first edge; null on an empty page.',
   })
-  startCursor!: string | null;
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
 
   @Field(() => String, {
     nullable: true,
     description: 'Cursor of the last edge; null on an empty page.',
   })
-  endCursor!: string | null;
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
 }
 
 /**
@@ -121,17 +150,16 @@ export function slicePage<T>(
   rows: T[],
   request: PageRequest,
   cursorOf: (row: T) => string,
-): { edges: { cursor: string; node: T }[]; pageInfo: PageInfo } {
+): { edges: PageEdge<T>[]; pageInfo: PageInfo } {
   const hasMore = rows.length > request.size;
-  const page = rows.slice(0, request.size);
+  const page = rows.slice(0, request.size); // a copy: loaders cache `rows`
   if (request.backward) page.reverse();
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
-  const pageInfo = Object.assign(new PageInfo(), {
-    hasNextPage: request.backward ? request.cursor != null : hasMore,
-    hasPreviousPage: request.backward ? hasMore : request.cursor != null,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges.at(-1)?.cursor ?? null,
-  });
+  const edges = page.map((node) => new PageEdge(node, cursorOf));
+  const pageInfo = new PageInfo(
+    request.backward ? request.cursor != null : hasMore,
+    request.backward ? hasMore : request.cursor != null,
+    edges,
+  );
   return { edges, pageInfo };
 }
 

@@ -12,3 +12,11 @@ export const timestampColumn = () =>
     defaultRaw: 'current_timestamp',
     onCreate: () => new Date(),
   }) as const;
+
+/**
+ * A timestamp column selected as epoch milliseconds (a float8 the driver returns as a number), for
+ * the read views: `new Date(ms)` is exact for millisecond columns and much cheaper than parsing
+ * the text MikroORM's driver settings return for timestamptz.
+ */
+export const epochMillis = (column: string): string =>
+  `(extract(epoch from ${column}) * 1000)::float8`;

@@ -2,7 +2,10 @@ import { OptionalProps, Entity, PrimaryKey, Property, Unique } from '@mikro-orm/
 import { Field, ID, ObjectType } from 'type-graphql';
 import { timestampColumn } from '../../shared/timestamp';
 
-@ObjectType({ description: 'A group of products, addressed by a unique slug.' })
+@ObjectType({
+  description: 'A group of products, addressed by a unique slug.',
+  simpleResolvers: true,
+})
 @Entity()
 export class Category {
   /** Filled in by defaults, hooks or triggers: not required when creating one. */

@@ -3,6 +3,7 @@ import { ADMIN_ROLE } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Category } from './category.entity';
+import { CategoryView } from './category.view';
 import { CreateCategoryInput, UpdateCategoryInput } from './category.inputs';
 import { createCategory, deleteCategory, updateCategory } from './category.service';
 
@@ -17,8 +18,8 @@ export class CategoryMutations {
     @Arg('input', () => CreateCategoryInput, { description: 'What to write.' })
     input: CreateCategoryInput,
     @Ctx() { em }: Context,
-  ): Promise<Category> {
-    return createCategory(em, input);
+  ): Promise<CategoryView> {
+    return createCategory(em, input).then(CategoryView.of);
   }
 
   @Authorized(ADMIN_ROLE)
@@ -28,8 +29,8 @@ export class CategoryMutations {
     @Arg('input', () => UpdateCategoryInput, { description: 'What to write.' })
     input: UpdateCategoryInput,
     @Ctx() { em }: Context,
-  ): Promise<Category> {
-    return updateCategory(em, id, input);
+  ): Promise<CategoryView> {
+    return updateCategory(em, id, input).then(CategoryView.of);
   }
 
   @Authorized(ADMIN_ROLE)

@@ -6,12 +6,14 @@ import { ProductListArgsType } from '../product/product.args';
 import { ProductConnection } from '../product/product.connection';
 import { productPageQuery, toProductConnection } from '../product/product.service';
 import { Category } from './category.entity';
+import { findCategories, findCategoryBySlug } from './category.service';
+import type { CategoryView } from './category.view';
 
 @Resolver(() => Category)
 export class CategoryResolver {
   @Query(() => [Category], { description: 'Every category, by name.' })
-  categories(@Ctx() { em }: Context): Promise<Category[]> {
-    return em.find(Category, {}, { orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+  categories(@Ctx() { em, loaders }: Context): Promise<CategoryView[]> {
+    return findCategories(em, loaders);
   }
 
   @Query(() => Category, {
@@ -21,24 +23,24 @@ export class CategoryResolver {
   async category(
     @Arg('id', () => ID, { nullable: true, description: 'Its id.' }) id: string | null,
     @Arg('slug', () => String, { nullable: true, description: 'Its slug.' }) slug: string | null,
-    @Ctx() { em }: Context,
-  ): Promise<Category | null> {
+    @Ctx() { em, loaders }: Context,
+  ): Promise<CategoryView | null> {
     if ((id == null) === (slug == null)) {
       throw new BadUserInputError('Pass exactly one of id and slug', [
         { field: 'id', constraint: 'exactlyOne', message: 'give id or slug' },
         { field: 'slug', constraint: 'exactlyOne', message: 'give id or slug' },
       ]);
     }
-    if (slug != null) return em.findOne(Category, { slug });
+    if (slug != null) return findCategoryBySlug(em, slug);
     const categoryId = parseId('id', id!);
-    return categoryId === null ? null : em.findOne(Category, categoryId);
+    return categoryId === null ? null : loaders.categoryById.load(categoryId);
   }
 
   @FieldResolver(() => ProductConnection, {
     description: 'Its products, filtered, sorted and paged.',
   })
   async products(
-    @Root() category: Category,
+    @Root() category: CategoryView,
     @Args(() => ProductListArgsType) args: ProductListArgsType,
     @Ctx() { loaders }: Context,
   ): Promise<ProductConnection> {
@@ -51,7 +53,7 @@ export class CategoryResolver {
   }
 
   @FieldResolver(() => Int, { description: 'How many products it has.' })
-  productCount(@Root() category: Category, @Ctx() { loaders }: Context): Promise<number> {
+  productCount(@Root() category: CategoryView, @Ctx() { loaders }: Context): Promise<number> {
     return loaders.categoryCount.load({ categoryId: category.id, query: productPageQuery({}) });
   }
 }

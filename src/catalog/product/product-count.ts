@@ -1,5 +1,6 @@
 import type { EntityManager, ObjectQuery } from '@mikro-orm/postgresql';
 import { Product } from './product.entity';
+import { selectRows } from '../../shared/sql';
 
 export enum CountMode {
   EXACT = 'EXACT',
@@ -24,17 +25,18 @@ export async function countProducts(
       .limit(cap + 1)
       .getKnexQuery()
       .toSQL();
-    const [row] = await em
-      .getConnection()
-      .execute<{ n: number }[]>(`select count(*)::int as n from (${sql}) capped`, [...bindings]);
+    const [row] = await selectRows<{ n: number }>(
+      em,
+      `select count(*)::int as n from (${sql}) capped`,
+      [...bindings],
+    );
     return row?.n ?? 0;
   }
   const { sql, bindings } = rows.getKnexQuery().toSQL();
-  const [plan] = await em
-    .getConnection()
-    .execute<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }[]>(
-      `explain (format json) ${sql}`,
-      [...bindings],
-    );
+  const [plan] = await selectRows<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>(
+    em,
+    `explain (format json) ${sql}`,
+    [...bindings],
+  );
   return Math.round(plan?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
 }

@@ -2,10 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Loaders } from '../../graphql/loaders';
 import { BadUserInputError } from '../../shared/errors';
-import { PageInfo } from '../../shared/pagination';
+import type { ConnectionData } from '../../shared/connection';
+import { PageInfo, type PageEdge } from '../../shared/pagination';
 import { Product } from './product.entity';
 import { ProductFacets } from './product.facets';
+import type { ProductSearch } from './product.search';
 import type { ProductPageQuery } from './product.service';
+import type { ProductView } from './product.view';
 import { countProducts, CountMode } from './product-count';
 
 registerEnumType(CountMode, {
@@ -18,15 +21,26 @@ registerEnumType(CountMode, {
   },
 });
 
-@ObjectType({ description: 'One product in a page of a search or list, with its cursor.' })
+@ObjectType({
+  description: 'One product in a page of a search or list, with its cursor.',
+  simpleResolvers: true,
+})
 export class ProductSearchEdge {
+  constructor(
+    private readonly edge: PageEdge<ProductView>,
+    private readonly loaders: Loaders,
+    private readonly search: ProductSearch | null,
+  ) {}
+
   @Field({ description: 'Pass as `after` (or `before`) to continue from this edge.' })
-  cursor!: string;
+  get cursor(): string {
+    return this.edge.cursor;
+  }
 
   @Field(() => Product, { description: 'The product.' })
-  node!: Product;
-
-  private highlightOf!: () => Promise<string | null>;
+  get node(): ProductView {
+    return this.edge.node;
+  }
 
   @Field(() => String, {
     nullable: true,
@@ -34,7 +48,9 @@ export class ProductSearchEdge {
       'Where the search matched, as HTML-escaped text with <mark> around the matching words; null without a search.',
   })
   highlight(): Promise<string | null> {
-    return this.highlightOf();
+    const { search } = this;
+    if (!search) return Promise.resolve(null);
+    return this.loaders.searchHighlight.load({ productId: this.edge.node.id, text: search.text });
   }
 }
 
@@ -50,6 +66,7 @@ export class CappedCount {
 /** Query.products: a Relay page, and over the whole list a count in three modes and facets. */
 @ObjectType({
   description: 'A page of products (Relay connection) with counts and facets over the whole list.',
+  simpleResolvers: true,
 })
 export class ProductSearchConnection {
   @Field(() => [ProductSearchEdge], { description: 'The rows of this page, in order.' })
@@ -93,20 +110,10 @@ export class ProductSearchConnection {
     em: EntityManager,
     loaders: Loaders,
     query: ProductPageQuery,
-    page: { edges: { cursor: string; node: Product }[]; pageInfo: PageInfo },
+    page: ConnectionData<ProductView>,
   ): ProductSearchConnection {
-    const search = query.search;
-    const edges = page.edges.map((edge) =>
-      Object.assign(new ProductSearchEdge(), {
-        ...edge,
-        highlightOf: async () =>
-          search
-            ? loaders.searchHighlight.load({ productId: edge.node.id, text: search.text })
-            : null,
-      }),
-    );
     return Object.assign(new ProductSearchConnection(), {
-      edges,
+      edges: page.edges.map((edge) => new ProductSearchEdge(edge, loaders, query.search)),
       pageInfo: page.pageInfo,
       em,
       query,

@@ -15,7 +15,9 @@ import { DecimalScalar } from '../../shared/decimal.scalar';
 import { Category } from '../category/category.entity';
 import { timestampColumn } from '../../shared/timestamp';
 
-@ObjectType({ description: 'Something the catalog sells.' })
+// simpleResolvers: plain fields are read by graphql-js itself, without a type-graphql wrapper per
+// field and row (no field here has a middleware or a role); field resolvers are unaffected.
+@ObjectType({ description: 'Something the catalog sells.', simpleResolvers: true })
 @Entity()
 @Check({ name: 'product_price_check', expression: 'price >= 0' })
 @Check({ name: 'product_stock_check', expression: 'stock >= 0' })

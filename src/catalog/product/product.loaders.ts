@@ -3,6 +3,8 @@ import DataLoader from 'dataloader';
 import { groupBy, intArrayParam } from '../../shared/batching';
 import { Product } from './product.entity';
 import type { ProductPageQuery } from './product.service';
+import { productColumns, ProductView, type ProductRow } from './product.view';
+import { selectRows } from '../../shared/sql';
 
 export interface CategoryPageKey {
   categoryId: number;
@@ -18,34 +20,49 @@ const countKeyOf = (k: CategoryPageKey) => `${k.categoryId}@${k.query.filterKey}
  * join, so it keeps its index-ordered LIMIT instead of ranking whole categories.
  */
 export function createCategoryPageLoader(em: EntityManager) {
-  return new DataLoader<CategoryPageKey, Product[], string>(
+  return new DataLoader<CategoryPageKey, ProductView[], string>(
     async (keys) => {
-      const pages = new Map<string, Product[]>(keys.map((k) => [pageKeyOf(k), []]));
+      const pages = new Map<string, ProductView[]>(keys.map((k) => [pageKeyOf(k), []]));
       for (const group of groupBy(keys, (k) => k.query.key)) {
         const { query } = group[0]!; // the same for the whole group
         const page = em
           .createQueryBuilder(Product, 'p')
-          .select('p.*')
+          .select(raw(productColumns('p')))
           .where(query.pageWhere())
           .andWhere(raw('p.category_id = parent.id'))
           .orderBy(query.sort.orderBy())
           .limit(query.page.size + 1)
           .getKnexQuery()
           .toSQL(); // `?` placeholders, as the outer statement uses
-        const rows = await em
-          .getConnection()
-          .execute<{ category_id: number }[]>(
-            `select page.* from unnest(?::int[]) as parent(id) cross join lateral (${page.sql}) page`,
-            [intArrayParam(group.map((k) => k.categoryId)), ...page.bindings],
-          );
+        const rows = await selectRows<ProductRow>(
+          em,
+          `select page.* from unnest(?::int[]) as parent(id) cross join lateral (${page.sql}) page`,
+          [intArrayParam(group.map((k) => k.categoryId)), ...page.bindings],
+        );
         for (const row of rows) {
-          pages.get(pageKeyOf({ categoryId: row.category_id, query }))?.push(em.map(Product, row));
+          pages.get(pageKeyOf({ categoryId: row.category_id!, query }))?.push(new ProductView(row));
         }
       }
       return keys.map((k) => pages.get(pageKeyOf(k)) ?? []);
     },
     { cacheKeyFn: pageKeyOf },
   );
+}
+
+/**
+ * Products by id (`product(id)`, `Review.product`): one statement for every id asked in a tick.
+ * Pages prime it with the rows they read, so a product already on the response is not read again.
+ */
+export function createProductLoader(em: EntityManager) {
+  return new DataLoader<number, ProductView | null>(async (ids) => {
+    const rows = await selectRows<ProductRow>(
+      em,
+      `select ${productColumns('p')} from product p where p.id = any(?::int[])`,
+      [intArrayParam(ids)],
+    );
+    const byId = new Map(rows.map((row) => [row.id, new ProductView(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
 }
 
 /** totalCount of those pages (and Category.productCount): one GROUP BY per distinct filter. */
@@ -84,7 +101,8 @@ export function createSearchHighlightLoader(em: EntityManager) {
   return new DataLoader<HighlightKey, string | null, string>(
     async (keys) => {
       const text = keys[0]!.text; // one search per request
-      const rows = await em.getConnection().execute<{ id: number; highlight: string }[]>(
+      const rows = await selectRows<{ id: number; highlight: string }>(
+        em,
         `select p.id, ts_headline('english',
             replace(replace(replace(p.name || ' — ' || coalesce(p.description, ''),
               '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),

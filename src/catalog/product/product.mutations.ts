@@ -3,6 +3,7 @@ import { ADMIN_ROLE } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Product } from './product.entity';
+import { ProductView } from './product.view';
 import { CreateProductInput, UpdateProductInput } from './product.inputs';
 import { adjustStock, createProduct, deleteProduct, updateProduct } from './product-write.service';
 
@@ -15,8 +16,8 @@ export class ProductMutations {
     @Arg('input', () => CreateProductInput, { description: 'What to write.' })
     input: CreateProductInput,
     @Ctx() { em }: Context,
-  ): Promise<Product> {
-    return createProduct(em, input);
+  ): Promise<ProductView> {
+    return createProduct(em, input).then(ProductView.of);
   }
 
   @Mutation(() => Product, {
@@ -28,8 +29,8 @@ export class ProductMutations {
     @Arg('input', () => UpdateProductInput, { description: 'What to write.' })
     input: UpdateProductInput,
     @Ctx() { em }: Context,
-  ): Promise<Product> {
-    return updateProduct(em, id, input);
+  ): Promise<ProductView> {
+    return updateProduct(em, id, input).then(ProductView.of);
   }
 
   @Mutation(() => ID, { description: 'Deletes a product and its reviews (admin); returns its id.' })
@@ -49,7 +50,7 @@ export class ProductMutations {
     @Arg('delta', () => Int, { description: 'Units to add (or, negative, to take).' })
     delta: number,
     @Ctx() { em }: Context,
-  ): Promise<Product> {
-    return adjustStock(em, id, delta);
+  ): Promise<ProductView> {
+    return adjustStock(em, id, delta).then(ProductView.of);
   }
 }

@@ -8,6 +8,7 @@ import {
 import { BadUserInputError } from '../../shared/errors';
 import { isTimestampText, type CursorPosition } from '../../shared/pagination';
 import { type Product } from './product.entity';
+import type { ProductView } from './product.view';
 import { OrderDirection, ProductOrderField, type ProductOrder } from './product.inputs';
 import { relevanceSql, searchTag, type ProductSearch } from './product.search';
 
@@ -19,7 +20,7 @@ interface SortKey {
   /** Nullable keys rank nulls lowest: first ascending, last descending (one index serves both). */
   nullable: boolean;
   /** The row's sort value as cursor text. */
-  valueOf(product: Product): string | null;
+  valueOf(product: ProductView): string | null;
   /** Cursor text back to a value the query can compare with; false when it cannot be one. */
   isValid(text: string): boolean;
 }
@@ -59,7 +60,7 @@ export class ProductSort {
   /** The direction rows are read in (the requested one, or its reverse for backward pages). */
   private readonly ascending: boolean;
   /** RELEVANCE only: each row's rank, as read with it (the cursor keeps it). */
-  readonly ranks = new WeakMap<Product, number>();
+  readonly ranks = new WeakMap<ProductView, number>();
 
   constructor(
     readonly order: ProductOrder,
@@ -96,7 +97,7 @@ export class ProductSort {
     return raw(`${sql} as relevance`, params);
   }
 
-  cursorOf(product: Product): CursorPosition {
+  cursorOf(product: ProductView): CursorPosition {
     return { value: this.key.valueOf(product), id: product.id };
   }
 

@@ -2,12 +2,14 @@ import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-g
 import type { Context } from '../../graphql/context';
 import { ForwardPageArgs } from '../../shared/page.args';
 import { Category } from '../category/category.entity';
+import type { CategoryView } from '../category/category.view';
 import { productReviewPage } from '../review/review.service';
 import { ProductSearchArgsType } from './product.args';
 import { ReviewConnection } from './product.connection';
 import { ProductSearchConnection } from './product-search.connection';
 import { Product } from './product.entity';
 import { findProduct, findProductPage, searchProductsQuery } from './product.service';
+import type { ProductView } from './product.view';
 
 @Resolver(() => Product)
 export class ProductResolver {
@@ -17,9 +19,9 @@ export class ProductResolver {
   })
   product(
     @Arg('id', () => ID, { description: 'The product to read.' }) id: string,
-    @Ctx() { em }: Context,
-  ): Promise<Product | null> {
-    return findProduct(em, id);
+    @Ctx() { loaders }: Context,
+  ): Promise<ProductView | null> {
+    return findProduct(loaders, id);
   }
 
   @Query(() => ProductSearchConnection, {
@@ -30,18 +32,26 @@ export class ProductResolver {
     @Ctx() { em, loaders }: Context,
   ): Promise<ProductSearchConnection> {
     const query = await searchProductsQuery(em, args);
-    return ProductSearchConnection.from(em, loaders, query, await findProductPage(em, query));
+    return ProductSearchConnection.from(
+      em,
+      loaders,
+      query,
+      await findProductPage(em, loaders, query),
+    );
   }
 
   @FieldResolver(() => Category, { nullable: true, description: 'The category it is listed in.' })
-  async category(@Root() product: Product): Promise<Category | null> {
-    // Batched with every other product's category on the response by MikroORM's reference loader.
-    return product.category ? product.category.load() : null;
+  category(
+    @Root() product: ProductView,
+    @Ctx() { loaders }: Context,
+  ): Promise<CategoryView | null> | null {
+    // Batched with every other product's category on the response.
+    return product.categoryId === null ? null : loaders.categoryById.load(product.categoryId);
   }
 
   @FieldResolver(() => ReviewConnection, { description: 'Its reviews, newest first.' })
   async reviews(
-    @Root() product: Product,
+    @Root() product: ProductView,
     @Args(() => ForwardPageArgs) args: ForwardPageArgs,
     @Ctx() { loaders }: Context,
   ): Promise<ReviewConnection> {

@@ -1,7 +1,9 @@
-import type { EntityManager, ObjectQuery } from '@mikro-orm/postgresql';
+import { raw, type EntityManager, type ObjectQuery } from '@mikro-orm/postgresql';
 import type { ConnectionData } from '../../shared/connection';
 import { BadUserInputError } from '../../shared/errors';
+import type { Loaders } from '../../graphql/loaders';
 import { parseId } from '../../shared/ids';
+import { selectRows } from '../../shared/sql';
 import {
   encodeCursor,
   slicePage,
@@ -13,12 +15,13 @@ import { Product } from './product.entity';
 import { DEFAULT_PRODUCT_ORDER, type ProductFilter, type ProductOrder } from './product.inputs';
 import { ProductSort } from './product.ordering';
 import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
+import { productColumns, ProductView, type ProductRow } from './product.view';
 
 const MAX_TEXT_FILTER = 200;
 
-export async function findProduct(em: EntityManager, id: string): Promise<Product | null> {
+export async function findProduct(loaders: Loaders, id: string): Promise<ProductView | null> {
   const productId = parseId('id', id);
-  return productId === null ? null : em.findOne(Product, productId);
+  return productId === null ? null : loaders.productById.load(productId);
 }
 
 export interface ProductListArgs extends PageArgs {
@@ -83,10 +86,10 @@ export function productPageQuery(
 
 /** Turns the `size + 1` rows read for a page into the connection a client sees. */
 export function toProductConnection(
-  rows: Product[],
+  rows: ProductView[],
   query: ProductPageQuery,
   countTotal: () => Promise<number>,
-): ConnectionData<Product> {
+): ConnectionData<ProductView> {
   const { sort } = query;
   const page = slicePage(rows, query.page, (p) => encodeCursor(sort.cursorScope, sort.cursorOf(p)));
   return { ...page, countTotal };
@@ -95,29 +98,32 @@ export function toProductConnection(
 /** One page of all products: one SELECT, plus a COUNT only if `totalCount` is selected. */
 export async function findProductPage(
   em: EntityManager,
+  loaders: Loaders,
   query: ProductPageQuery,
-): Promise<ConnectionData<Product>> {
+): Promise<ConnectionData<ProductView>> {
   const rows = await readPage(em, query);
+  // A product on this page is not read again for `Review.product` on the same response.
+  for (const product of rows) loaders.productById.prime(product.id, product);
   return toProductConnection(rows, query, () => em.count(Product, query.where()));
 }
 
-async function readPage(em: EntityManager, query: ProductPageQuery): Promise<Product[]> {
+async function readPage(em: EntityManager, query: ProductPageQuery): Promise<ProductView[]> {
   const { sort, pageWhere, page } = query;
-  const relevance = sort.relevanceSelect('p');
-  if (!relevance) {
-    return em.find(Product, pageWhere(), { orderBy: sort.orderBy(), limit: page.size + 1 });
-  }
   // RELEVANCE: the rank is selected with each row, for its cursor.
-  const rows = await em
-    .createQueryBuilder(Product, 'p')
-    .select(['p.*', relevance])
-    .where(pageWhere())
-    .orderBy(sort.orderBy())
-    .limit(page.size + 1)
-    .execute<(Record<string, unknown> & { relevance: number })[]>('all', false);
+  const relevance = sort.relevanceSelect('p');
+  const rows = await selectRows<ProductRow & { relevance?: number }>(
+    em,
+    em
+      .createQueryBuilder(Product, 'p')
+      .select(relevance ? [raw(productColumns('p')), relevance] : [raw(productColumns('p'))])
+      .where(pageWhere())
+      .orderBy(sort.orderBy())
+      .limit(page.size + 1)
+      .getKnexQuery(),
+  );
   return rows.map((row) => {
-    const product = em.map(Product, row);
-    sort.ranks.set(product, row.relevance);
+    const product = new ProductView(row);
+    if (relevance) sort.ranks.set(product, row.relevance!);
     return product;
   });
 }

@@ -13,7 +13,10 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Product } from '../product/product.entity';
 import { timestampColumn } from '../../shared/timestamp';
 
-@ObjectType({ description: "A shopper's rating of a product, with optional text." })
+@ObjectType({
+  description: "A shopper's rating of a product, with optional text.",
+  simpleResolvers: true,
+})
 @Entity()
 @Check({ name: 'review_rating_check', expression: 'rating >= 1 and rating <= 5' })
 // Serves the foreign key and "the newest N reviews of each product" in one index.

@@ -2,12 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { groupBy, intArrayParam } from '../../shared/batching';
 import { encodeCursor, type CursorPosition } from '../../shared/pagination';
-import { Review } from './review.entity';
+import { reviewColumns, ReviewView, type ReviewRow } from './review.view';
+import { selectRows } from '../../shared/sql';
 
 /** Reviews of one product are listed newest first; ties by id. */
 export const REVIEW_CURSOR_SCOPE = 'review:newest';
 
-export function reviewCursor(review: Review): string {
+export function reviewCursor(review: ReviewView): string {
   return encodeCursor(REVIEW_CURSOR_SCOPE, {
     value: review.createdAt.toISOString(),
     id: review.id,
@@ -30,16 +31,17 @@ const groupOf = (k: ReviewPageKey) => `${k.limit}:${k.after?.value ?? ''}:${k.af
 const keyOf = (k: ReviewPageKey) => `${k.productId}@${groupOf(k)}`;
 
 export function createReviewPageLoader(em: EntityManager) {
-  return new DataLoader<ReviewPageKey, Review[], string>(
+  return new DataLoader<ReviewPageKey, ReviewView[], string>(
     async (keys) => {
-      const pages = new Map<string, Review[]>(keys.map((k) => [keyOf(k), []]));
+      const pages = new Map<string, ReviewView[]>(keys.map((k) => [keyOf(k), []]));
       for (const group of groupBy(keys, groupOf)) {
         const { limit, after } = group[0]!; // shared by the whole group
         const productIds = group.map((k) => k.productId); // unique: DataLoader dedupes keys
-        const rows = await em.getConnection().execute<{ product_id: number }[]>(
+        const rows = await selectRows<ReviewRow>(
+          em,
           `select r.* from unnest(?::int[]) as p(id)
            cross join lateral (
-             select * from review
+             select ${reviewColumns('review')} from review
               where product_id = p.id
                 ${after ? 'and (created_at, id) < (?::timestamptz, ?)' : ''}
               order by created_at desc, id desc
@@ -50,7 +52,7 @@ export function createReviewPageLoader(em: EntityManager) {
             : [intArrayParam(productIds), limit],
         );
         for (const row of rows) {
-          pages.get(keyOf({ productId: row.product_id, limit, after }))?.push(em.map(Review, row));
+          pages.get(keyOf({ productId: row.product_id, limit, after }))?.push(new ReviewView(row));
         }
       }
       return keys.map((k) => pages.get(keyOf(k)) ?? []);

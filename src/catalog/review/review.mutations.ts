@@ -2,6 +2,7 @@ import { Arg, Authorized, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'typ
 import type { Context } from '../../graphql/context';
 import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Review } from './review.entity';
+import { ReviewView } from './review.view';
 import { AddReviewInput } from './review.inputs';
 import { addReview, deleteReview } from './review-write.service';
 
@@ -16,8 +17,8 @@ export class ReviewMutations {
   addReview(
     @Arg('input', () => AddReviewInput, { description: 'What to write.' }) input: AddReviewInput,
     @Ctx() { em, viewer }: Context,
-  ): Promise<Review> {
-    return addReview(em, viewer!, input);
+  ): Promise<ReviewView> {
+    return addReview(em, viewer!, input).then(ReviewView.of);
   }
 
   @Mutation(() => ID, {

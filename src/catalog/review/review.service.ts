@@ -2,16 +2,16 @@ import type { ConnectionData } from '../../shared/connection';
 import { BadUserInputError } from '../../shared/errors';
 import { isTimestampText, slicePage, toPageRequest, type PageArgs } from '../../shared/pagination';
 import type { Loaders } from '../../graphql/loaders';
-import type { Product } from '../product/product.entity';
-import type { Review } from './review.entity';
+import type { ProductView } from '../product/product.view';
+import type { ReviewView } from './review.view';
 import { REVIEW_CURSOR_SCOPE, reviewCursor } from './review.loaders';
 
 /** A page of one product's reviews, batched with every other product's on the same response. */
 export async function productReviewPage(
   loaders: Loaders,
-  product: Product,
+  product: ProductView,
   args: PageArgs,
-): Promise<ConnectionData<Review>> {
+): Promise<ConnectionData<ReviewView>> {
   const page = toPageRequest(args, REVIEW_CURSOR_SCOPE);
   if (page.cursor && (page.cursor.value === null || !isTimestampText(page.cursor.value))) {
     throw BadUserInputError.field('after', 'cursor', 'is not a cursor this API issued');

@@ -1,0 +1,21 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import DataLoader from 'dataloader';
+import { intArrayParam } from '../../shared/batching';
+import { categoryColumns, CategoryView, type CategoryRow } from './category.view';
+import { selectRows } from '../../shared/sql';
+
+/**
+ * Categories by id (`Product.category`, `category(id)`): one statement for every id asked in a
+ * tick. `categories` primes it, so products listed under their category need no second read.
+ */
+export function createCategoryLoader(em: EntityManager) {
+  return new DataLoader<number, CategoryView | null>(async (ids) => {
+    const rows = await selectRows<CategoryRow>(
+      em,
+      `select ${categoryColumns('c')} from category c where c.id = any(?::int[])`,
+      [intArrayParam(ids)],
+    );
+    const byId = new Map(rows.map((row) => [row.id, new CategoryView(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
