@@ -15,9 +15,10 @@ import { createReviewPageLoader } from '../catalog/review/review.loaders';
  * read, another on the same response gets from them without a second statement.
  */
 export function createLoaders(em: EntityManager) {
+  const categoryById = createCategoryLoader(em);
   return {
-    productById: createProductLoader(em),
-    categoryById: createCategoryLoader(em),
+    productById: createProductLoader(em, categoryById),
+    categoryById,
     categoryPage: createCategoryPageLoader(em),
     categoryCount: createCategoryCountLoader(em),
     reviewPage: createReviewPageLoader(em),

@@ -1,4 +1,4 @@
-import { validate, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
 import type { ValidatorFn } from 'type-graphql';
 import { BadUserInputError, type FieldProblem } from '../shared/errors';
 
@@ -10,8 +10,8 @@ import { BadUserInputError, type FieldProblem } from '../shared/errors';
 export const validateArgument: ValidatorFn = async (argValue, _argType, { args }) => {
   const argName = Object.keys(args).find((name) => args[name] === argValue) ?? 'input';
   const problems = findNulCharacters(argValue, argName);
-  if (argValue !== null && typeof argValue === 'object' && !Array.isArray(argValue)) {
-    const errors = await validate(argValue as object, {
+  if (hasConstraints(argValue)) {
+    const errors = await validate(argValue, {
       skipUndefinedProperties: true, // absent fields of a partial update are left alone
       forbidUnknownValues: false,
       validationError: { target: false, value: false },
@@ -23,6 +23,22 @@ export const validateArgument: ValidatorFn = async (argValue, _argType, { args }
     throw new BadUserInputError(`Invalid input: ${summary}`, problems);
   }
 };
+
+/**
+ * Whether class-validator has rules for the argument's class. Most arguments (page sizes and
+ * cursors, ids) have none; running the validator anyway cost every paged field of every row.
+ */
+const constrained = new Map<unknown, boolean>();
+function hasConstraints(value: unknown): value is object {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const type = value.constructor;
+  let known = constrained.get(type);
+  if (known === undefined) {
+    known = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
+    constrained.set(type, known);
+  }
+  return known;
+}
 
 function flatten(errors: ValidationError[], prefix: string): FieldProblem[] {
   return errors.flatMap((error) => {

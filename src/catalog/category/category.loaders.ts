@@ -8,6 +8,8 @@ import { selectRows } from '../../shared/sql';
  * Categories by id (`Product.category`, `category(id)`): one statement for every id asked in a
  * tick. `categories` primes it, so products listed under their category need no second read.
  */
+export type CategoryLoader = ReturnType<typeof createCategoryLoader>;
+
 export function createCategoryLoader(em: EntityManager) {
   return new DataLoader<number, CategoryView | null>(async (ids) => {
     const rows = await selectRows<CategoryRow>(

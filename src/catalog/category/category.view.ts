@@ -1,3 +1,4 @@
+import type { ProductAndCategoryRow } from '../product/product.view';
 import type { Category } from './category.entity';
 
 /** A category row as PostgreSQL returns it for CATEGORY_COLUMNS. */
@@ -9,6 +10,13 @@ export interface CategoryRow {
 
 export const categoryColumns = (alias: string): string =>
   ['id', 'slug', 'name'].map((column) => `${alias}.${column}`).join(', ');
+
+/** The category read along with a product (productAndCategoryColumns); null without one. */
+export function categoryOfProductRow(row: ProductAndCategoryRow): CategoryView | null {
+  return row.category_id === null
+    ? null
+    : new CategoryView({ id: row.category_id, slug: row.category_slug!, name: row.category_name! });
+}
 
 /** A category as resolvers serve it: a plain snapshot of its row (see ProductView). */
 export class CategoryView {

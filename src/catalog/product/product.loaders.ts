@@ -3,7 +3,15 @@ import DataLoader from 'dataloader';
 import { groupBy, intArrayParam } from '../../shared/batching';
 import { Product } from './product.entity';
 import type { ProductPageQuery } from './product.service';
-import { productColumns, ProductView, type ProductRow } from './product.view';
+import type { CategoryLoader } from '../category/category.loaders';
+import { categoryOfProductRow } from '../category/category.view';
+import {
+  productAndCategoryColumns,
+  productColumns,
+  ProductView,
+  type ProductAndCategoryRow,
+  type ProductRow,
+} from './product.view';
 import { selectRows } from '../../shared/sql';
 
 export interface CategoryPageKey {
@@ -50,18 +58,31 @@ export function createCategoryPageLoader(em: EntityManager) {
 }
 
 /**
- * Products by id (`product(id)`, `Review.product`): one statement for every id asked in a tick.
- * Pages prime it with the rows they read, so a product already on the response is not read again.
+ * Products by id (`product(id)`, `Review.product`): one statement for every id asked in a tick,
+ * with each product's category, which primes the category loader. Pages prime this loader with
+ * the rows they read, so a product already on the response is not read again.
  */
-export function createProductLoader(em: EntityManager) {
+export function createProductLoader(em: EntityManager, categories: CategoryLoader) {
   return new DataLoader<number, ProductView | null>(async (ids) => {
-    const rows = await selectRows<ProductRow>(
+    const rows = await selectRows<ProductAndCategoryRow>(
       em,
-      `select ${productColumns('p')} from product p where p.id = any(?::int[])`,
+      `select ${productAndCategoryColumns('p')} from product p where p.id = any(?::int[])`,
       [intArrayParam(ids)],
     );
-    const byId = new Map(rows.map((row) => [row.id, new ProductView(row)]));
+    const byId = new Map(productViews(rows, categories).map((p) => [p.id, p]));
     return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** Products read with their categories: the categories go to the request's category loader. */
+export function productViews(
+  rows: readonly ProductAndCategoryRow[],
+  categories: CategoryLoader,
+): ProductView[] {
+  return rows.map((row) => {
+    const category = categoryOfProductRow(row);
+    if (category) categories.prime(category.id, category);
+    return new ProductView(row);
   });
 }
 

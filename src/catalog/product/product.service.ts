@@ -1,4 +1,9 @@
-import { raw, type EntityManager, type ObjectQuery } from '@mikro-orm/postgresql';
+import {
+  raw,
+  type EntityManager,
+  type ObjectQuery,
+  type RawQueryFragment,
+} from '@mikro-orm/postgresql';
 import type { ConnectionData } from '../../shared/connection';
 import { BadUserInputError } from '../../shared/errors';
 import type { Loaders } from '../../graphql/loaders';
@@ -15,7 +20,12 @@ import { Product } from './product.entity';
 import { DEFAULT_PRODUCT_ORDER, type ProductFilter, type ProductOrder } from './product.inputs';
 import { ProductSort } from './product.ordering';
 import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
-import { productColumns, ProductView, type ProductRow } from './product.view';
+import { productViews } from './product.loaders';
+import {
+  productAndCategoryColumns,
+  type ProductAndCategoryRow,
+  type ProductView,
+} from './product.view';
 
 const MAX_TEXT_FILTER = 200;
 
@@ -101,31 +111,34 @@ export async function findProductPage(
   loaders: Loaders,
   query: ProductPageQuery,
 ): Promise<ConnectionData<ProductView>> {
-  const rows = await readPage(em, query);
+  const rows = await readPage(em, loaders, query);
   // A product on this page is not read again for `Review.product` on the same response.
   for (const product of rows) loaders.productById.prime(product.id, product);
   return toProductConnection(rows, query, () => em.count(Product, query.where()));
 }
 
-async function readPage(em: EntityManager, query: ProductPageQuery): Promise<ProductView[]> {
+async function readPage(
+  em: EntityManager,
+  loaders: Loaders,
+  query: ProductPageQuery,
+): Promise<ProductView[]> {
   const { sort, pageWhere, page } = query;
   // RELEVANCE: the rank is selected with each row, for its cursor.
   const relevance = sort.relevanceSelect('p');
-  const rows = await selectRows<ProductRow & { relevance?: number }>(
+  const columns: RawQueryFragment = raw(productAndCategoryColumns('p'));
+  const rows = await selectRows<ProductAndCategoryRow & { relevance?: number }>(
     em,
     em
       .createQueryBuilder(Product, 'p')
-      .select(relevance ? [raw(productColumns('p')), relevance] : [raw(productColumns('p'))])
+      .select(relevance ? [columns, relevance] : [columns])
       .where(pageWhere())
       .orderBy(sort.orderBy())
       .limit(page.size + 1)
       .getKnexQuery(),
   );
-  return rows.map((row) => {
-    const product = new ProductView(row);
-    if (relevance) sort.ranks.set(product, row.relevance!);
-    return product;
-  });
+  const products = productViews(rows, loaders.categoryById);
+  if (relevance) products.forEach((product, i) => sort.ranks.set(product, rows[i]!.relevance!));
+  return products;
 }
 
 export function productFilterWhere(filter?: ProductFilter | null): ObjectQuery<Product> {

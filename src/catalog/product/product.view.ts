@@ -24,6 +24,21 @@ export const productColumns = (p: string): string =>
   `${p}.review_count, ${p}.rating_average, ${epochMillis(`${p}.created_at`)} as created_at, ` +
   `${epochMillis(`${p}.updated_at`)} as updated_at, ${p}.version`;
 
+/** A product row with its category's columns (null without one), for PRODUCT_AND_CATEGORY. */
+export interface ProductAndCategoryRow extends ProductRow {
+  category_slug: string | null;
+  category_name: string | null;
+}
+
+/**
+ * productColumns and the product's category: a lookup or a list reads both in one statement,
+ * so `product(id) { category { name } }` is one round trip, not two.
+ */
+export const productAndCategoryColumns = (p: string): string =>
+  `${productColumns(p)}, ` +
+  `(select c.slug from category c where c.id = ${p}.category_id) as category_slug, ` +
+  `(select c.name from category c where c.id = ${p}.category_id) as category_name`;
+
 /**
  * A product as resolvers serve it: a plain snapshot of its row, not a managed entity. Reads never
  * change what they load, so they skip the unit of work's bookkeeping (identity map, a change
