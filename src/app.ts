@@ -11,15 +11,17 @@ import { cachePolicyPlugins } from './graphql/cache-policy';
 import { createContext, type Context } from './graphql/context';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
 import { formatError } from './graphql/format-error';
+import { OperationGate } from './graphql/operation-gate';
 import { queryLimits } from './graphql/limits';
 import { queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
+import { abortOnDisconnect } from './http/client-disconnect';
 import { registerHealthRoutes, type Readiness } from './http/health';
 import { registerHttpErrors } from './http/http-errors';
 import { registerPlayground, sendPlayground, wantsPlayground } from './http/playground';
 import { registerRequestLog } from './http/request-log';
 import type { AppLogger } from './logger';
-import { createMetrics, type Metrics } from './observability/metrics';
+import { createMetrics, observeOperationGate, type Metrics } from './observability/metrics';
 import { operationReportPlugin } from './observability/operation-report.plugin';
 import { registerSqlBudget } from './observability/sql-budget';
 import { ServiceUnavailableError } from './shared/errors';
@@ -41,6 +43,7 @@ export interface App {
   apollo: ApolloServer<Context>;
   readiness: Readiness;
   metrics: Metrics;
+  operationGate: OperationGate;
   /** Stops Apollo, whose drain plugin closes Fastify once in-flight requests are answered. */
   close(): Promise<void>;
 }
@@ -68,6 +71,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const verifyToken = createTokenVerifier(config);
   const limits = queryLimits(config);
   const schema = await buildCatalogSchema();
+  const operationGate = new OperationGate(
+    config.GRAPHQL_MAX_CONCURRENT_OPERATIONS,
+    config.GRAPHQL_MAX_QUEUE_WAIT_MS,
+  );
+  observeOperationGate(metrics, operationGate);
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -112,13 +120,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (config.GRAPHQL_PLAYGROUND) registerPlayground(http, GRAPHQL_PATH);
 
   const graphqlHandler = fastifyApolloHandler(apollo, {
-    context: async (request) => {
+    context: async (request, reply) => {
       if (!readiness.databaseReady) {
         throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
       }
       // The viewer is resolved once per request; a bad token stops it with 401.
       const viewer = await verifyToken(request.headers.authorization);
-      const context = createContext(orm, request, viewer);
+      const signal = abortOnDisconnect(reply.raw);
+      // The slot is given back when the response is complete or the client has gone.
+      reply.raw.once('close', await operationGate.enter(signal));
+      const context = createContext(orm, request, viewer, signal);
       request.graphqlReport = context.report;
       return context;
     },
@@ -140,5 +151,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     return metrics.registry.metrics();
   });
 
-  return { http, apollo, readiness, metrics, close: () => apollo.stop() };
+  return { http, apollo, readiness, metrics, operationGate, close: () => apollo.stop() };
 }

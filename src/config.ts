@@ -53,6 +53,16 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_TOKENS: positiveInt.default(3000),
   GRAPHQL_MAX_COST: positiveInt.default(10_000),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(30),
+  /**
+   * Operations run at once; later ones queue in arrival order (src/graphql/operation-gate.ts).
+   * Enough to keep the one event loop busy while others wait on SQL round trips (a product
+   * lookup needs ~4 at 0.25 ms of CPU each), few enough that deep queries do not interleave
+   * (bench/README.md: W3's p99 at 50 clients, 2.4 s with 10 and 0.7 s with 4-6). Raise it for
+   * a database that is far away (higher round-trip time).
+   */
+  GRAPHQL_MAX_CONCURRENT_OPERATIONS: positiveInt.max(10_000).default(6),
+  /** How long an operation may wait for its turn before it gets SERVICE_UNAVAILABLE (503). */
+  GRAPHQL_MAX_QUEUE_WAIT_MS: positiveInt.default(5000),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: positiveInt.default(262_144),
   /** Schema tooling needs introspection; default on, except when NODE_ENV=production. */

@@ -114,7 +114,7 @@ describe('slow statements and vanishing clients', () => {
   let locker: pg.Client;
   afterAll(async () => {
     await locker?.end().catch(() => undefined);
-    await server.close();
+    await server?.close();
   });
 
   /** Holds an exclusive lock on `product`, so every read of it waits: a slow statement on demand. */
@@ -150,21 +150,97 @@ describe('slow statements and vanishing clients', () => {
     expect(poolStats(server.orm).used).toBe(0);
   });
 
-  it('leaks no connection when a client disconnects mid-request', async () => {
-    const release = await lockProducts();
+  /** Sends a query and hangs up after `ms`, as a browser tab closed mid-request does. */
+  async function abandon(query: string, ms: number): Promise<void> {
     const controller = new AbortController();
     const request = fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ products(first: 1) { totalCount } }' }),
+      body: JSON.stringify({ query }),
       signal: controller.signal,
     }).catch((error: unknown) => error);
-    await sleep(100);
+    await sleep(ms);
     controller.abort();
     expect((await request) as { name?: string }).toMatchObject({ name: 'AbortError' });
-    await release();
-    await sleep(400); // the abandoned statement completes or times out
+  }
+
+  /** Statements of this server waiting for the lock, as PostgreSQL sees them. */
+  async function waitingStatements(): Promise<number> {
+    const rows = await locker.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+        where application_name = 'catalog-graphql' and wait_event_type = 'Lock'`,
+    );
+    return rows.rows[0]!.n;
+  }
+
+  async function eventually(check: () => Promise<boolean> | boolean, ms = 2000): Promise<boolean> {
+    for (const start = Date.now(); Date.now() - start < ms; await sleep(25)) {
+      if (await check()) return true;
+    }
+    return check();
+  }
+
+  it('cancels the running SQL of a client that hangs up, and has its connection back at once', async () => {
+    await server?.close();
+    server = await startTestServer({ env: { DB_STATEMENT_TIMEOUT_MS: '60000' } });
+    const release = await lockProducts();
+    try {
+      await abandon('{ products(first: 5) { edges { node { id name } } } }', 200);
+      // The lock is still held: only a cancel can have ended the statement.
+      expect(await eventually(async () => (await waitingStatements()) === 0)).toBe(true);
+      expect(await eventually(() => poolStats(server.orm).used === 0)).toBe(true);
+      // Counted as the client's doing, not as a server fault.
+      const errors =
+        await server.app.metrics.registry.getSingleMetricAsString('graphql_errors_total');
+      expect(errors).toMatch(/code="CLIENT_CLOSED_REQUEST"[^\n]* 1$/m);
+    } finally {
+      await release();
+    }
+    const after = await server.gql('{ products(first: 5) { edges { node { id } } } }');
+    expect(after.errors).toBeUndefined();
     expect(poolStats(server.orm)).toMatchObject({ used: 0, pendingAcquires: 0 });
-    expect((await server.gql('{ products(first: 1) { totalCount } }')).errors).toBeUndefined();
+  });
+
+  it('runs operations in turn past GRAPHQL_MAX_CONCURRENT_OPERATIONS, and turns away a long wait', async () => {
+    await server.close();
+    server = await startTestServer({
+      env: { GRAPHQL_MAX_CONCURRENT_OPERATIONS: '1', GRAPHQL_MAX_QUEUE_WAIT_MS: '1500' },
+    });
+    const gate = server.app.operationGate;
+    const release = await lockProducts();
+    let slow: Promise<unknown>;
+    try {
+      slow = server.gql('{ products(first: 1) { edges { node { id } } } }');
+      expect(await eventually(() => gate.active === 1)).toBe(true);
+
+      // A client that hangs up while waiting leaves the queue at once.
+      const leaving = abandon('{ categories { id } }', 150);
+      expect(await eventually(() => gate.waiting === 1)).toBe(true);
+      await leaving;
+      // Well before its 1.5 s wait would have run out.
+      expect(await eventually(() => gate.waiting === 0, 500)).toBe(true);
+
+      // One that waits longer than GRAPHQL_MAX_QUEUE_WAIT_MS is told to come back.
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ categories { id } }' }),
+      });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({
+        errors: [
+          { message: expect.stringMatching(/busy/), extensions: { code: 'SERVICE_UNAVAILABLE' } },
+        ],
+      });
+    } finally {
+      await release();
+    }
+    expect(((await slow!) as { errors?: unknown }).errors).toBeUndefined();
+    // Queued work runs in arrival order once a turn is free.
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => server.gql('{ categories { id } }')),
+    );
+    expect(answers.every((a) => a.errors === undefined)).toBe(true);
+    expect({ active: gate.active, waiting: gate.waiting }).toEqual({ active: 0, waiting: 0 });
   });
 });

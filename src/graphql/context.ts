@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Viewer } from '../auth/viewer';
 import type { OperationReport } from '../observability/operation-report.plugin';
+import { cancelReadsOnAbort } from '../shared/sql';
 import { createLoaders, type Loaders } from './loaders';
 
 /** What every resolver of one GraphQL operation shares, and nothing outside it does. */
@@ -16,6 +17,8 @@ export interface Context {
   log: FastifyBaseLogger;
   /** Filled in as the operation runs; the request's log line and the metrics read it. */
   report: OperationReport;
+  /** Aborts when the client goes away before its answer is complete. */
+  signal: AbortSignal;
 }
 
 /**
@@ -27,8 +30,11 @@ export function createContext(
   orm: MikroORM,
   request: { id: string; log: FastifyBaseLogger },
   viewer: Viewer | null,
+  signal: AbortSignal = new AbortController().signal,
 ): Context {
   const em = orm.em.fork();
+  // A client that leaves takes its reads with it: their running SQL is cancelled.
+  cancelReadsOnAbort(em, signal);
   return {
     em,
     loaders: createLoaders(em),
@@ -36,5 +42,6 @@ export function createContext(
     requestId: request.id,
     log: request.log,
     report: { errorCodes: [] },
+    signal,
   };
 }

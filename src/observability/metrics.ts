@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { OperationGate } from '../graphql/operation-gate';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { poolStats } from '../db/pool-stats';
 import { observeStatements } from './statement-events';
@@ -65,3 +66,17 @@ export function createMetrics(orm: MikroORM) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The admission queue: operations running, and waiting for their turn. */
+export function observeOperationGate(metrics: Metrics, gate: OperationGate): void {
+  new Gauge({
+    name: 'graphql_operations_in_flight',
+    help: 'GraphQL operations running, and waiting for a turn (GRAPHQL_MAX_CONCURRENT_OPERATIONS)',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    collect() {
+      this.set({ state: 'running' }, gate.active);
+      this.set({ state: 'waiting' }, gate.waiting);
+    },
+  });
+}

@@ -69,6 +69,19 @@ export class ServiceUnavailableError extends GraphQLError {
 }
 
 /**
+ * The client closed the connection before its answer was ready: what it started is stopped
+ * (queued, or its running SQL cancelled). Nobody reads this error; logs and metrics do (nginx
+ * calls it 499).
+ */
+export class ClientClosedRequestError extends GraphQLError {
+  constructor() {
+    super('The client closed the request before it was answered', {
+      extensions: { code: 'CLIENT_CLOSED_REQUEST', http: { status: 499 } },
+    });
+  }
+}
+
+/**
  * Codes that pass `formatError` unchanged: ours, and those Apollo itself gives to
  * malformed requests (they describe the request, never the server's internals).
  */
@@ -86,4 +99,5 @@ export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'PAYLOAD_TOO_LARGE',
+  'CLIENT_CLOSED_REQUEST',
 ]);

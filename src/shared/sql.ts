@@ -1,19 +1,99 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import pg from 'pg';
+
+/** The request a session serves, once it has a way to tell that its client went away. */
+const requestSignals = new WeakMap<EntityManager, AbortSignal>();
+
+/** From now on, reads through `em` stop when `signal` aborts (see selectRows). */
+export function cancelReadsOnAbort(em: EntityManager, signal: AbortSignal): void {
+  requestSignals.set(em, signal);
+}
+
+/** PostgreSQL's query_canceled: what a cancel request makes of a running statement. */
+const QUERY_CANCELED = '57014';
 
 /**
- * A statement of the read path, returning plain rows. The one way loaders and lists read: the
- * request's EntityManager runs it (so it is logged, timed and attributed like any other), and a
- * driver error becomes MikroORM's exception for it, as `em.find` would throw — which is what
- * tells "the database is unavailable" (SERVICE_UNAVAILABLE) from a bug.
+ * A statement of the read path, returning plain rows: the one way loaders and lists read.
+ *
+ * It runs on a connection of the engine's pool, like everything else (so it is timed and counted
+ * like any other), and a driver error becomes MikroORM's exception for it, as `em.find` would
+ * throw — which is what tells "the database is unavailable" (SERVICE_UNAVAILABLE) from a bug.
+ *
+ * When the session's client goes away (cancelReadsOnAbort), nothing more starts, and a statement
+ * still running is cancelled with PostgreSQL's cancel request, so its connection is back in the
+ * pool at once instead of when a slow query would have finished. That is why the connection is
+ * taken explicitly: the cancel needs the backend it runs on.
  */
 export async function selectRows<T>(
   em: EntityManager,
   sql: string | Knex.QueryBuilder,
   params: readonly unknown[] = [],
 ): Promise<T[]> {
+  const signal = requestSignals.get(em);
+  signal?.throwIfAborted();
+  const connection = em.getConnection();
+  const knex = connection.getKnex();
+  const pool = knex.client as KnexPool;
+  const statement = typeof sql === 'string' ? { sql, bindings: params } : sql.toSQL();
+  // MikroORM's own rendering: values inlined, as every statement of the ORM is sent.
+  const text = connection
+    .getPlatform()
+    .formatQuery(statement.sql, [...(statement.bindings as unknown[])]);
+
+  let client: PooledClient;
   try {
-    return await em.getConnection().execute<T[]>(sql, [...params]);
+    await connection.ensureConnection();
+    client = await pool.acquireConnection();
   } catch (error) {
     throw em.getDriver().convertException(error as Error);
   }
+  let cancelSent = false;
+  const cancel = () => {
+    cancelSent = true;
+    sendCancelRequest(client);
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
+  let cancelled = false;
+  try {
+    const result = (await knex.raw(text).connection(client)) as { rows: T[] };
+    return result.rows;
+  } catch (error) {
+    cancelled = (error as { code?: unknown }).code === QUERY_CANCELED;
+    if (cancelled && signal?.aborted) throw signal.reason as Error;
+    throw em.getDriver().convertException(error as Error);
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    // A cancel that did not stop this statement may still be on its way: it must not reach the
+    // next statement on this connection, so the pool discards the connection instead.
+    if (cancelSent && !cancelled) client.__knex__disposed = 'a cancel request may be pending';
+    await pool.releaseConnection(client);
+  }
+}
+
+type PooledClient = pg.Client & { __knex__disposed?: unknown };
+
+/** knex's client, as far as taking and giving back a pool connection goes (its types say any). */
+interface KnexPool {
+  acquireConnection(): Promise<PooledClient>;
+  releaseConnection(client: PooledClient): Promise<unknown>;
+}
+
+/**
+ * PostgreSQL's cancel request for what `client` is running: a message of its own on a new
+ * connection to the same server (the protocol's way: no pool slot, no login, identified by the
+ * backend's process id and secret key). Best effort: if it is lost, the statement still ends at
+ * statement_timeout.
+ */
+function sendCancelRequest(client: pg.Client): void {
+  const { processID, secretKey } = client as unknown as { processID: number; secretKey: number };
+  const connection = new pg.Connection() as pg.Connection & {
+    connect(port: number, host: string): void;
+    connect(socketPath: string): void;
+    cancel(processID: number, secretKey: number): void;
+  };
+  connection.on('error', () => {}); // the server hangs up once it has read the request
+  connection.on('connect', () => connection.cancel(processID, secretKey));
+  const host = client.host ?? 'localhost';
+  if (host.startsWith('/')) connection.connect(`${host}/.s.PGSQL.${client.port}`);
+  else connection.connect(client.port, host);
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { OperationGate } from './operation-gate';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('OperationGate', () => {
+  it('admits up to its limit, then the waiting in arrival order', async () => {
+    const gate = new OperationGate(2, 10_000);
+    const order: string[] = [];
+    const [a, b] = await Promise.all([gate.enter(), gate.enter()]);
+    const waiting = ['c', 'd', 'e'].map((name) =>
+      gate.enter().then((release) => {
+        order.push(name);
+        return release;
+      }),
+    );
+    await tick();
+    expect({ active: gate.active, waiting: gate.waiting }).toEqual({ active: 2, waiting: 3 });
+    a();
+    a(); // a second release of the same turn changes nothing
+    await tick();
+    expect(order).toEqual(['c']);
+    b();
+    await tick();
+    expect(order).toEqual(['c', 'd']);
+    for (const release of await Promise.all(waiting.slice(0, 2))) release();
+    await tick();
+    expect(order).toEqual(['c', 'd', 'e']);
+    (await waiting[2]!)();
+    expect({ active: gate.active, waiting: gate.waiting }).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('turns a waiter away with SERVICE_UNAVAILABLE once its wait runs out', async () => {
+    const gate = new OperationGate(1, 20);
+    const release = await gate.enter();
+    await expect(gate.enter()).rejects.toMatchObject({
+      extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+    });
+    expect(gate.waiting).toBe(0);
+    release();
+    expect(gate.active).toBe(0);
+  });
+
+  it('lets a waiter leave when its signal aborts, and refuses one already aborted', async () => {
+    const gate = new OperationGate(1, 10_000);
+    const release = await gate.enter();
+    const controller = new AbortController();
+    const waiting = gate.enter(controller.signal);
+    await tick();
+    controller.abort(new Error('gone'));
+    await expect(waiting).rejects.toThrow('gone');
+    expect(gate.waiting).toBe(0);
+    await expect(gate.enter(controller.signal)).rejects.toThrow('gone');
+    release();
+    expect(gate.active).toBe(0);
+  });
+});

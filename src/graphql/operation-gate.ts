@@ -1,0 +1,86 @@
+import { ServiceUnavailableError } from '../shared/errors';
+
+/**
+ * Admission control: at most `limit` GraphQL operations run at once, the others wait in arrival
+ * order for at most `maxWaitMs`, then get SERVICE_UNAVAILABLE (503).
+ *
+ * Why: the process has one CPU and a pool of a few connections. Letting 50 deep queries run
+ * interleaved makes every one of them slow (each waits behind everyone's resolvers), keeps all
+ * their response trees alive at once (old-generation garbage collection), and leaves the unlucky
+ * ones waiting seconds; first come, first served keeps the tail short and the heap small. A
+ * library like p-limit has no deadline for a waiter and no way to leave the queue when the
+ * client hangs up, which are the two things this needs.
+ */
+export class OperationGate {
+  private running = 0;
+  private readonly queue = new Set<Waiter>(); // a Set keeps insertion order: FIFO
+
+  constructor(
+    readonly limit: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  get waiting(): number {
+    return this.queue.size;
+  }
+
+  get active(): number {
+    return this.running;
+  }
+
+  /**
+   * Resolves with a release function once the operation may run. Rejects when the wait passes
+   * `maxWaitMs`, or with the signal's reason when it aborts (the client went away) first.
+   */
+  enter(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (this.running < this.limit && this.queue.size === 0) {
+      this.running += 1;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        admit: () => {
+          leave();
+          this.running += 1;
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = () => {
+        leave();
+        reject(signal!.reason as Error);
+      };
+      const timer = setTimeout(() => {
+        leave();
+        reject(
+          new ServiceUnavailableError(
+            `The server is busy (${this.limit} operations running, more waiting); retry shortly.`,
+            true,
+          ),
+        );
+      }, this.maxWaitMs);
+      const leave = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.queue.delete(waiter);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.add(waiter);
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running -= 1;
+      const next = this.queue.values().next();
+      if (!next.done) next.value.admit();
+    };
+  }
+}
+
+interface Waiter {
+  admit(): void;
+}
