@@ -88,6 +88,26 @@ describe('query limits', () => {
     await expectHealthy();
   });
 
+  it('prices one document anew for each page size and @include its variables ask for', async () => {
+    const query = `query Deep($n: Int!, $m: Int!, $withReviews: Boolean!) {
+      products(first: $n) { edges { node { id reviews(first: $m) @include(if: $withReviews) {
+        edges { node { id title body author rating product { name } } } } } } } }`;
+    const costOf = async (variables: Record<string, unknown>) => {
+      const { status, body } = await post(JSON.stringify({ query, variables }));
+      return { status, message: body.errors?.[0]?.message ?? 'ok' };
+    };
+    const cheap = { n: 2, m: 2, withReviews: true };
+    const expensive = { n: 100, m: 100, withReviews: true };
+    expect(await costOf(cheap)).toEqual({ status: 200, message: 'ok' });
+    expect(await costOf(expensive)).toMatchObject({ status: 400, message: /expensive/ });
+    expect(await costOf(cheap)).toEqual({ status: 200, message: 'ok' });
+    expect(await costOf({ ...expensive, withReviews: false })).toEqual({
+      status: 200,
+      message: 'ok',
+    });
+    expect(await costOf(expensive)).toMatchObject({ status: 400, message: /expensive/ });
+  });
+
   it('refuses a 10,000-operation batch: batching is off', async () => {
     const batch = JSON.stringify(
       Array.from({ length: 10_000 }, () => ({ query: '{ categories { id } }' })),

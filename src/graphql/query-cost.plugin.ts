@@ -4,6 +4,8 @@ import {
   GraphQLError,
   isListType,
   Kind,
+  visit,
+  type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -38,24 +40,31 @@ const connectionEstimator: ComplexityEstimator = ({ type, field, args, childComp
  * resolver runs (the variables are known by then, so `first: $n` is priced by its value).
  */
 export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloServerPlugin {
+  const estimators = [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })];
+  const costs = new CostCache();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
           // Introspection is bounded by the schema's size, not by data: tools must get it whole.
           if (operation && isIntrospectionOnly(operation)) return;
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName ?? undefined,
-              variables: request.variables ?? {},
-              estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Variables that do not fit their types: execution reports that, as BAD_USER_INPUT.
-            return;
+          const operationName = request.operationName ?? undefined;
+          const variables = request.variables ?? {};
+          let cost = costs.get(document, operationName, variables);
+          if (cost === undefined) {
+            try {
+              cost = getComplexity({
+                schema,
+                query: document,
+                operationName,
+                variables,
+                estimators,
+              });
+            } catch {
+              // Variables that do not fit their types: execution reports that, as BAD_USER_INPUT.
+              return;
+            }
+            costs.set(document, operationName, variables, cost);
           }
           if (cost > maximum) {
             throw new GraphQLError(
@@ -74,6 +83,74 @@ export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloS
       };
     },
   };
+}
+
+/**
+ * The cost of a document depends only on the page sizes it asks for: costing it again for every
+ * request (a walk of the whole document) was a tenth of a product lookup's time. Kept per parsed
+ * document (Apollo reuses the parsed document of a query it has seen, and drops it from its own
+ * cache in time) and per value of the variables that set a page size; nothing else varies.
+ */
+class CostCache {
+  private readonly byDocument = new WeakMap<DocumentNode, DocumentCosts>();
+
+  get(document: DocumentNode, operation: string | undefined, variables: Record<string, unknown>) {
+    return this.costsOf(document).costs.get(this.key(document, operation, variables));
+  }
+
+  set(
+    document: DocumentNode,
+    operation: string | undefined,
+    variables: Record<string, unknown>,
+    cost: number,
+  ): void {
+    const { costs } = this.costsOf(document);
+    if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.clear(); // many page sizes: start over
+    costs.set(this.key(document, operation, variables), cost);
+  }
+
+  private key(
+    document: DocumentNode,
+    operation: string | undefined,
+    variables: Record<string, unknown>,
+  ) {
+    const { pageSizeVariables } = this.costsOf(document);
+    return JSON.stringify([
+      operation ?? null,
+      ...pageSizeVariables.map((name) => variables[name] ?? null),
+    ]);
+  }
+
+  private costsOf(document: DocumentNode): DocumentCosts {
+    let entry = this.byDocument.get(document);
+    if (!entry) {
+      entry = { pageSizeVariables: pageSizeVariablesOf(document), costs: new Map() };
+      this.byDocument.set(document, entry);
+    }
+    return entry;
+  }
+}
+
+interface DocumentCosts {
+  /** Variables passed as `first`, `last` or a directive's `if`: all the cost depends on. */
+  pageSizeVariables: string[];
+  costs: Map<string, number>;
+}
+
+const MAX_COSTS_PER_DOCUMENT = 100;
+const PRICED_ARGUMENTS = new Set(['first', 'last', 'if']);
+
+function pageSizeVariablesOf(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    // Page sizes, and the conditions of @include/@skip (a skipped field costs nothing).
+    Argument(node) {
+      if (PRICED_ARGUMENTS.has(node.name.value) && node.value.kind === Kind.VARIABLE) {
+        names.add(node.value.name.value);
+      }
+    },
+  });
+  return [...names].sort();
 }
 
 function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
