@@ -72,7 +72,8 @@ export async function selectRows<T>(
     signal?.removeEventListener('abort', cancel);
     // A cancel that did not stop this statement may still be on its way: it must not reach the
     // next statement on this connection, so the pool discards the connection instead.
-    if (cancelSent && !cancelled) client.__knex__disposed = 'a cancel request may be pending';
+    if (cancelSent && !cancelled)
+      client.__knex__disposed = 'discarded: a cancel sent for its last statement may still arrive';
     await pool.releaseConnection(client);
   }
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import DataLoader from 'dataloader';
 import { intArrayParam } from '../../shared/batching';
+import { HeldLoader } from '../../shared/held-loader';
 import { categoryColumns, CategoryView, type CategoryRow } from './category.view';
 import { selectRows } from '../../shared/sql';
 
@@ -11,7 +11,7 @@ import { selectRows } from '../../shared/sql';
 export type CategoryLoader = ReturnType<typeof createCategoryLoader>;
 
 export function createCategoryLoader(em: EntityManager) {
-  return new DataLoader<number, CategoryView | null>(async (ids) => {
+  return new HeldLoader<number, CategoryView | null>(async (ids) => {
     const rows = await selectRows<CategoryRow>(
       em,
       `select ${categoryColumns('c')} from category c where c.id = any(?::int[])`,

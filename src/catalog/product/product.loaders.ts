@@ -1,6 +1,7 @@
 import { raw, type EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { groupBy, intArrayParam } from '../../shared/batching';
+import { HeldLoader } from '../../shared/held-loader';
 import { Product } from './product.entity';
 import type { ProductPageQuery } from './product.service';
 import type { CategoryLoader } from '../category/category.loaders';
@@ -63,7 +64,7 @@ export function createCategoryPageLoader(em: EntityManager) {
  * the rows they read, so a product already on the response is not read again.
  */
 export function createProductLoader(em: EntityManager, categories: CategoryLoader) {
-  return new DataLoader<number, ProductView | null>(async (ids) => {
+  return new HeldLoader<number, ProductView | null>(async (ids) => {
     const rows = await selectRows<ProductAndCategoryRow>(
       em,
       `select ${productAndCategoryColumns('p')} from product p where p.id = any(?::int[])`,

@@ -20,7 +20,7 @@ export class ProductResolver {
   product(
     @Arg('id', () => ID, { description: 'The product to read.' }) id: string,
     @Ctx() { loaders }: Context,
-  ): Promise<ProductView | null> {
+  ): ProductView | null | Promise<ProductView | null> {
     return findProduct(loaders, id);
   }
 
@@ -44,7 +44,7 @@ export class ProductResolver {
   category(
     @Root() product: ProductView,
     @Ctx() { loaders }: Context,
-  ): Promise<CategoryView | null> | null {
+  ): CategoryView | null | Promise<CategoryView | null> {
     // Batched with every other product's category on the response.
     return product.categoryId === null ? null : loaders.categoryById.load(product.categoryId);
   }

@@ -29,7 +29,10 @@ import {
 
 const MAX_TEXT_FILTER = 200;
 
-export async function findProduct(loaders: Loaders, id: string): Promise<ProductView | null> {
+export function findProduct(
+  loaders: Loaders,
+  id: string,
+): ProductView | null | Promise<ProductView | null> {
   const productId = parseId('id', id);
   return productId === null ? null : loaders.productById.load(productId);
 }
