@@ -102,6 +102,18 @@ app.get('/w2', async () => {
   };
 });
 
+// updateProduct(id, { stock }) { id stock }: one UPDATE, as the mutation's optimistic-lock bump.
+app.post('/w4', async (request) => {
+  const { id, stock } = request.query as { id: string; stock: string };
+  const { rows } = await pool.query<{ id: number; stock: number }>(
+    `update product set stock = $2, version = version + 1, updated_at = now()
+      where id = $1 returning id, stock`,
+    [Number(id), Number(stock)],
+  );
+  const row = rows[0];
+  return { data: { updateProduct: row ? { id: String(row.id), stock: row.stock } : null } };
+});
+
 app.get('/w3', async () => {
   const { rows } = await pool.query<{ body: unknown }>(`
     select json_build_object('data', json_build_object('categories', coalesce(json_agg(

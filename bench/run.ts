@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
+import { signToken } from '../src/auth/sign-token';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { buildServer, productionServerArgs } from './server-command';
 import { WORKLOADS, type Workload } from './workloads';
 
 /**
@@ -18,6 +20,7 @@ import { WORKLOADS, type Workload } from './workloads';
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-42';
 const CONNECTIONS = [10, 50];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -29,8 +32,8 @@ const freePort = () =>
     });
   });
 
-function start(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['-r', '@swc-node/register', script], {
+function start(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -93,23 +96,87 @@ interface Step {
 
 async function metrics(
   serverUrl: string,
-): Promise<{ statements: number; cpu: number; rss: number }> {
+): Promise<{ statements: number; graphqlErrors: number; cpu: number; rss: number }> {
   const text = await (await fetch(`${serverUrl}/metrics`)).text();
   const sum = (re: RegExp) => [...text.matchAll(re)].reduce((total, m) => total + Number(m[1]), 0);
   return {
-    statements: sum(/^db_statement_duration_seconds_count\{[^}]*\} (\S+)$/gm),
+    // Every statement an operation ran, BEGIN and COMMIT included (the SQL budget's count).
+    statements: sum(/^graphql_operation_sql_statements_sum\{[^}]*\} (\S+)$/gm),
+    graphqlErrors: sum(/^graphql_errors_total\{[^}]*\} (\S+)$/gm),
     cpu: sum(/^process_cpu_seconds_total (\S+)$/gm),
     rss: sum(/^process_resident_memory_bytes (\S+)$/gm),
   };
 }
 
-function graphqlRequests(workload: Workload): autocannon.Request[] {
-  return Array.from({ length: 64 }, (_, n) => ({
-    method: 'POST',
-    path: '/graphql',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: workload.query, variables: workload.variables(n) }),
-  }));
+/** Requests per cycle: a multiple of a write mix's period, so the mix is exact. */
+const CYCLE = 100;
+
+const isWrite = (workload: Workload, n: number) =>
+  workload.write !== undefined && n % workload.write.every === 0;
+
+/**
+ * A write takes its values from a counter shared by all connections, so every write changes a
+ * row (a repeated value would be no change, and no UPDATE) and racing writers rarely meet.
+ */
+let writes = 0;
+
+function graphqlRequests(workload: Workload, token: string): autocannon.Request[] {
+  return Array.from({ length: CYCLE }, (_, n): autocannon.Request => {
+    const { write } = workload;
+    if (!write || !isWrite(workload, n)) {
+      return {
+        method: 'POST',
+        path: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: workload.query, variables: workload.variables(n) }),
+      };
+    }
+    return {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      setupRequest: (request) => ({
+        ...request,
+        body: JSON.stringify({ query: write.query, variables: write.variables((writes += 1)) }),
+      }),
+    };
+  });
+}
+
+function baselineRequests(workload: Workload): autocannon.Request[] {
+  return Array.from({ length: CYCLE }, (_, n): autocannon.Request => {
+    const { write } = workload;
+    if (!write || !isWrite(workload, n)) {
+      return { method: 'GET', path: workload.baselinePath(workload.variables(n)) };
+    }
+    return {
+      method: 'POST',
+      setupRequest: (request) => ({
+        ...request,
+        path: write.baselinePath(write.variables((writes += 1))),
+      }),
+    };
+  });
+}
+
+/** The same request to both servers, once: the benchmark compares like with like, or stops. */
+async function assertSameData(
+  name: string,
+  ours: () => Promise<Response>,
+  theirs: () => Promise<Response>,
+): Promise<void> {
+  const [a, b] = [
+    (await (await ours()).json()) as unknown,
+    (await (await theirs()).json()) as unknown,
+  ];
+  if (!isDeepStrictEqual(a, b)) {
+    writeFileSync(
+      `bench/results/mismatch-${name}.json`,
+      JSON.stringify({ ours: a, theirs: b }, null, 1),
+    );
+    throw new Error(`${name}: the server and the baseline disagree on the data`);
+  }
+  log(`${name}: same data from both ✓`);
 }
 
 async function load(
@@ -119,6 +186,23 @@ async function load(
   seconds: number,
 ) {
   return autocannon({ url, connections, duration: seconds, requests });
+}
+
+/** The issue's milestone: W1 ≥ 0.6×, W2 ≥ 0.3×, W3 ≥ 0.35×, p99 at 50 connections ≤ 3× the baseline's. */
+const MILESTONE: Record<string, number> = { W1: 0.6, W2: 0.3, W3: 0.35 };
+
+function milestone(rows: (Step & { ratio: number; base: Step })[]): string {
+  const checks = rows
+    .filter((r) => MILESTONE[r.workload] !== undefined)
+    .flatMap((r) => [
+      `${r.workload}@${r.connections} ${r.ratio}× ${r.ratio >= MILESTONE[r.workload]! ? '✓' : '✗'}`,
+      ...(r.connections === 50
+        ? [
+            `${r.workload} p99@50 ${r.p99} ≤ ${3 * r.base.p99} ms ${r.p99 <= 3 * r.base.p99 ? '✓' : '✗'}`,
+          ]
+        : []),
+    ]);
+  return `Milestone (W1 ≥ 0.6×, W2 ≥ 0.3×, W3 ≥ 0.35×, p99 at 50 ≤ 3× baseline): ${checks.join(', ')}.`;
 }
 
 async function main(): Promise<void> {
@@ -138,11 +222,12 @@ async function main(): Promise<void> {
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;
   const children: ChildProcess[] = [];
   try {
-    log('starting the GraphQL server (production mode) and migrating…');
+    log('building, then starting the GraphQL server as `npm start` does, and migrating…');
+    buildServer();
     children.push(
-      start('src/main.ts', {
+      start(productionServerArgs(), {
         NODE_ENV: 'production',
-        JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
+        JWT_SECRET: BENCH_SECRET,
         DATABASE_URL: databaseUrl,
         SEED_DEMO: 'false',
         LOG_LEVEL: 'warn',
@@ -154,40 +239,48 @@ async function main(): Promise<void> {
     log('loading 20 categories, 10,000 products, 50,000 reviews…');
     await loadCatalog(databaseUrl);
     children.push(
-      start('bench/baseline.ts', { BENCH_DATABASE_URL: databaseUrl, PORT: String(baselinePort) }),
+      start(['-r', '@swc-node/register', 'bench/baseline.ts'], {
+        BENCH_DATABASE_URL: databaseUrl,
+        PORT: String(baselinePort),
+      }),
     );
     await waitFor(`${baselineUrl}/w2`);
 
+    const token = await signToken(BENCH_SECRET, { sub: 'bench', name: 'Bench', roles: ['admin'] });
+    const graphql =
+      (body: unknown, authorized = false) =>
+      () =>
+        fetch(`${serverUrl}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(authorized && { authorization: `Bearer ${token}` }),
+          },
+          body: JSON.stringify(body),
+        });
     for (const workload of WORKLOADS) {
       const variables = workload.variables(1);
-      const ourResponse = await fetch(`${serverUrl}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: workload.query, variables }),
-      });
-      const ours = (await ourResponse.json()) as unknown;
-      const theirResponse = await fetch(`${baselineUrl}${workload.baselinePath(variables)}`);
-      const theirs = (await theirResponse.json()) as unknown;
-      if (!isDeepStrictEqual(ours, theirs)) {
-        writeFileSync(
-          `bench/results/mismatch-${workload.name}.json`,
-          JSON.stringify({ ours, theirs }, null, 1),
+      await assertSameData(workload.name, graphql({ query: workload.query, variables }), () =>
+        fetch(`${baselineUrl}${workload.baselinePath(variables)}`),
+      );
+      const { write } = workload;
+      if (write) {
+        const writeVariables = write.variables(1);
+        await assertSameData(
+          `${workload.name} (write)`,
+          graphql({ query: write.query, variables: writeVariables }, true),
+          () => fetch(`${baselineUrl}${write.baselinePath(writeVariables)}`, { method: 'POST' }),
         );
-        throw new Error(`${workload.name}: the server and the baseline disagree on the data`);
       }
-      log(`${workload.name}: same data from both ✓`);
     }
 
+    const idleRssMb = Math.round((await metrics(serverUrl)).rss / 1e6);
     const steps: Step[] = [];
     for (const workload of WORKLOADS) {
-      const baselineRequests = Array.from({ length: 64 }, (_, n) => ({
-        method: 'GET' as const,
-        path: workload.baselinePath(workload.variables(n)),
-      }));
       for (const connections of CONNECTIONS) {
         for (const [target, url, requests] of [
-          ['baseline', baselineUrl, baselineRequests],
-          ['graphql', serverUrl, graphqlRequests(workload)],
+          ['baseline', baselineUrl, baselineRequests(workload)],
+          ['graphql', serverUrl, graphqlRequests(workload, token)],
         ] as const) {
           log(`${workload.name} ${target} @${connections}: warm-up, then ${SECONDS} s…`);
           await load(url, [...requests], connections, 2);
@@ -202,7 +295,11 @@ async function main(): Promise<void> {
             reqPerSec: Math.round(result.requests.average),
             p50: result.latency.p50,
             p99: result.latency.p99,
-            errors: result.errors + result.non2xx,
+            // HTTP failures, and GraphQL errors (answered with 200) counted by the server
+            errors:
+              result.errors +
+              result.non2xx +
+              (before && after ? after.graphqlErrors - before.graphqlErrors : 0),
             ...(before &&
               after && {
                 // the /metrics scrape itself is not a statement; each request's are
@@ -240,6 +337,7 @@ async function main(): Promise<void> {
         )!;
         return { ...s, ratio: Math.round((s.reqPerSec / base.reqPerSec) * 100) / 100, base };
       });
+    const peakRssMb = Math.max(idleRssMb, ...rows.map((r) => r.rssMb ?? 0));
     const table = [
       '| workload | conns | req/s | × baseline | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req | RSS MB | errors |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -247,6 +345,10 @@ async function main(): Promise<void> {
         (r) =>
           `| ${r.workload} | ${r.connections} | ${r.reqPerSec} | ${r.ratio}× (${r.base.reqPerSec}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} | ${r.rssMb} | ${r.errors} |`,
       ),
+      '',
+      `Server RSS: ${idleRssMb} MB idle → ${peakRssMb} MB peak.`,
+      '',
+      milestone(rows),
       '',
       `Seed's claim (baseline W1, 10 connections): pool ${Math.round(pooled.requests.average)} req/s, ` +
         `new connection per request ${Math.round(unpooled.requests.average)} req/s — ` +

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildServer, productionServerArgs } from './server-command';
 
 /**
  * `npm run bench:soak`: 100,000 GraphQL requests against a server in its own process, reporting
@@ -54,13 +55,14 @@ function load(url: string, amount: number): Promise<autocannon.Result> {
 }
 
 async function main(): Promise<void> {
+  buildServer();
   const dataDir = mkdtempSync(join(tmpdir(), 'catalog-soak-'));
   chmodSync(dataDir, 0o755);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = spawn(
     process.execPath,
-    ['--expose-gc', '-r', './bench/gc-on-signal.js', '-r', '@swc-node/register', 'src/main.ts'],
+    ['--expose-gc', '-r', './bench/gc-on-signal.js', ...productionServerArgs()],
     {
       env: {
         ...process.env,

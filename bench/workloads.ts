@@ -8,6 +8,14 @@ export interface Workload {
   variables(n: number): Record<string, unknown>;
   /** The baseline's route and query string for the same variables. */
   baselinePath(variables: Record<string, unknown>): string;
+  /** A write mix: every `every`-th request is this mutation instead, sent with an admin token. */
+  write?: {
+    every: number;
+    query: string;
+    variables(n: number): Record<string, unknown>;
+    /** The baseline's route for the same write (POST). */
+    baselinePath(variables: Record<string, unknown>): string;
+  };
 }
 
 export const PRODUCT_COUNT = 10_000;
@@ -33,5 +41,18 @@ export const WORKLOADS: Workload[] = [
     query: `query W3 { categories { id name products(first: 10) { edges { node { id name reviews(first: 3) { edges { node { id rating title author } } } } } } } }`,
     variables: () => ({}),
     baselinePath: () => '/w3',
+  },
+  {
+    name: 'W4',
+    description: 'write mix: 90 % W1, 10 % updateProduct (admin token)',
+    query: `query W1($id: ID!) { product(id: $id) { id sku name price stock category { id name } } }`,
+    variables: (n) => ({ id: String(((n * 7919) % PRODUCT_COUNT) + 1) }),
+    baselinePath: (v) => `/w1?id=${v.id as string}`,
+    write: {
+      every: 10,
+      query: `mutation W4($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id stock } }`,
+      variables: (n) => ({ id: String(((n * 104_729) % PRODUCT_COUNT) + 1), stock: n % 1000 }),
+      baselinePath: (v) => `/w4?id=${v.id as string}&stock=${v.stock as number}`,
+    },
   },
 ];

@@ -52,4 +52,12 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     expect(dockerfile).toMatch(/^CMD \["node", .*"dist\/src\/main\.js"\]$/m);
   });
+
+  it('starts the server as `npm start` does, with the same node flags', () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)![1]!;
+    const start = (
+      JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }
+    ).scripts.start;
+    expect((JSON.parse(cmd) as string[]).join(' ')).toBe(start);
+  });
 });

@@ -17,7 +17,7 @@ const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
  * and scrapes log at debug level, so they do not drown the rest.
  */
 export function registerRequestLog(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;
     metrics.httpDuration.observe(
@@ -38,5 +38,6 @@ export function registerRequestLog(app: FastifyInstance, metrics: Metrics): void
     };
     if (QUIET_ROUTES.has(route)) request.log.debug(line, 'request completed');
     else request.log.info(line, 'request completed');
+    done();
   });
 }
