@@ -23,7 +23,7 @@ import { registerRequestLog } from './http/request-log';
 import type { AppLogger } from './logger';
 import { createMetrics, observeOperationGate, type Metrics } from './observability/metrics';
 import { operationReportPlugin } from './observability/operation-report.plugin';
-import { registerSqlBudget } from './observability/sql-budget';
+import { sqlBudgetPlugin } from './observability/sql-budget';
 import { ServiceUnavailableError } from './shared/errors';
 
 const GRAPHQL_PATH = '/graphql';
@@ -95,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ...cachePolicyPlugins(config.HTTP_CACHE_MAX_AGE),
       errorLoggingPlugin,
       operationReportPlugin(metrics),
-      registerSqlBudget(http, orm, metrics.registry, {
+      sqlBudgetPlugin(metrics.registry, {
         exposeInResponses: config.NODE_ENV === 'development',
       }),
       ...(options.apolloPlugins ?? []),

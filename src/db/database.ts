@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { AppLogger } from '../logger';
+import { SqlSpendLogger } from '../observability/sql-spend';
 import type { Config } from '../config';
 import { ormOptions } from './orm-options';
 import { seedDemoCatalog } from './seed';
@@ -19,6 +20,8 @@ export async function initOrm(url: string, config: Config, logger: AppLogger): P
   return MikroORM.init({
     ...options,
     logger: (message) => ormLogger.info(message),
+    // Books every statement to the SQL spend of the request whose session ran it.
+    loggerFactory: (loggerOptions) => new SqlSpendLogger(loggerOptions),
     driverOptions: {
       ...options.driverOptions,
       // knex otherwise prints pool and connection trouble with console.log.

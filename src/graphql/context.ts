@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Viewer } from '../auth/viewer';
 import type { OperationReport } from '../observability/operation-report.plugin';
+import { SqlSpend } from '../observability/sql-spend';
 import { cancelReadsOnAbort } from '../shared/sql';
 import { createLoaders, type Loaders } from './loaders';
 
@@ -19,6 +20,8 @@ export interface Context {
   report: OperationReport;
   /** Aborts when the client goes away before its answer is complete. */
   signal: AbortSignal;
+  /** The SQL this operation ran so far (statements, time), booked by its session. */
+  sql: SqlSpend;
 }
 
 /**
@@ -32,7 +35,8 @@ export function createContext(
   viewer: Viewer | null,
   signal: AbortSignal = new AbortController().signal,
 ): Context {
-  const em = orm.em.fork();
+  const sql = new SqlSpend();
+  const em = orm.em.fork({ loggerContext: sql.loggerContext() });
   // A client that leaves takes its reads with it: their running SQL is cancelled.
   cancelReadsOnAbort(em, signal);
   return {
@@ -43,5 +47,6 @@ export function createContext(
     log: request.log,
     report: { errorCodes: [] },
     signal,
+    sql,
   };
 }

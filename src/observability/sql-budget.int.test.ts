@@ -49,6 +49,35 @@ describe('extensions.sql in development', () => {
     );
     expect(results.map((r) => r.statements)).toEqual([3, 1, 3, 1, 3, 1]);
   });
+
+  /** W4's write, on the nth product of this database (its ids are not the benchmark's). */
+  async function write(token: string, stock: number, nth = 0) {
+    const { query } = WORKLOADS.find((w) => w.name === 'W4')!.write!;
+    const products = await server.sql<{ id: number }>('select id from product order by id');
+    return server.gql(query, { id: String(products[nth]!.id), stock }, { token });
+  }
+
+  it('books a mutation whole: BEGIN, the read, the UPDATE and COMMIT', async () => {
+    const response = await write(await server.token({ sub: 'bench', roles: ['admin'] }), 7);
+    expect(response.errors).toBeUndefined();
+    expect((response as unknown as { extensions: { sql: Spend } }).extensions.sql.statements).toBe(
+      4,
+    );
+  });
+
+  it('books each statement to its own request while writes and reads overlap', async () => {
+    const token = await server.token({ sub: 'bench', roles: ['admin'] });
+    const w1 = WORKLOADS[0]!;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        i % 2 ? write(token, 100 + i, i) : server.gql(w1.query, w1.variables(i)),
+      ),
+    );
+    const statements = results.map(
+      (r) => (r as unknown as { extensions: { sql: Spend } }).extensions.sql.statements,
+    );
+    expect(statements).toEqual([1, 4, 1, 4, 1, 4]);
+  });
 });
 
 describe('in production', () => {

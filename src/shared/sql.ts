@@ -1,5 +1,6 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { SqlSpend } from '../observability/sql-spend';
 
 /** The request a session serves, once it has a way to tell that its client went away. */
 const requestSignals = new WeakMap<EntityManager, AbortSignal>();
@@ -57,13 +58,17 @@ export async function selectRows<T>(
   // (metrics, the per-request SQL budget) sees this one too.
   const announced = { __knexQueryUid: `read-${(statementCount += 1)}`, sql: text, bindings: [] };
   knex.emit('query', announced);
+  const started = process.hrtime.bigint();
+  const booked = () => SqlSpend.of(em)?.record(Number(process.hrtime.bigint() - started) / 1e6);
   let cancelled = false;
   try {
     // Straight to the driver: knex's query runner would add a third to a point lookup's time.
     const { rows } = await client.query<T & pg.QueryResultRow>(text);
+    booked();
     knex.emit('query-response', rows, announced);
     return rows;
   } catch (error) {
+    booked();
     knex.emit('query-error', error, announced);
     cancelled = (error as { code?: unknown }).code === QUERY_CANCELED;
     if (cancelled && signal?.aborted) throw signal.reason as Error;

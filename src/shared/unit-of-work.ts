@@ -19,7 +19,8 @@ export async function inTransaction<T>(
   try {
     // clear: the transaction's EntityManager shares no entity instance with the request's, so
     // changes a failed unit of work made to entities never leak into a later one.
-    return await em.transactional(work, { clear: true });
+    // loggerContext: BEGIN and COMMIT are booked to the request's SQL spend like the rest.
+    return await em.transactional(work, { clear: true, loggerContext: em.getLoggerContext() });
   } catch (error) {
     throw translateConstraintViolation(error);
   }
