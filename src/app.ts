@@ -28,6 +28,15 @@ import { ServiceUnavailableError } from './shared/errors';
 
 const GRAPHQL_PATH = '/graphql';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** /graphql: aborts when the client goes away before its answer is complete. */
+    clientGone?: AbortSignal;
+    /** /graphql: gives the request's turn back to the operation gate. */
+    operationTurn?: () => void;
+  }
+}
+
 export interface AppOptions {
   orm: MikroORM;
   config: Config;
@@ -121,30 +130,43 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (config.GRAPHQL_PLAYGROUND) registerPlayground(http, GRAPHQL_PATH);
 
   const graphqlHandler = fastifyApolloHandler(apollo, {
-    context: async (request, reply) => {
+    context: async (request) => {
       if (!readiness.databaseReady) {
         throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
       }
       // The viewer is resolved once per request; a bad token stops it with 401.
       const viewer = await verifyToken(request.headers.authorization);
-      const signal = abortOnDisconnect(reply.raw);
-      // The slot is given back when the response is complete or the client has gone.
-      reply.raw.once('close', await operationGate.enter(signal));
+      const signal = request.clientGone!;
+      // Held until the operation has ended (the handler below gives it back), even when its
+      // client has gone: work that cannot be cancelled still counts against the limit.
+      request.operationTurn = await operationGate.enter(signal);
       const context = createContext(orm, request, viewer, signal);
       request.graphqlReport = context.report;
       return context;
     },
   });
-  http.route({
+  http.route<{ Reply: string }>({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
+    // Watched from the start, so a client that leaves while its token is checked is seen too.
+    onRequest: (request, reply, done) => {
+      request.clientGone = abortOnDisconnect(reply.raw);
+      done();
+    },
     // A browser opening the endpoint gets the Playground; every other request goes to Apollo.
     preHandler: async (request, reply) => {
       if (config.GRAPHQL_PLAYGROUND && wantsPlayground(request)) {
         return sendPlayground(reply, GRAPHQL_PATH);
       }
     },
-    handler: graphqlHandler,
+    async handler(request, reply) {
+      try {
+        return await graphqlHandler.call(this, request, reply);
+      } finally {
+        // Apollo has answered (or failed): the operation is over, its turn goes to the next.
+        request.operationTurn?.();
+      }
+    },
   });
   registerHealthRoutes(http, orm, readiness);
   http.get('/metrics', async (_request, reply) => {

@@ -150,8 +150,11 @@ describe('slow statements and vanishing clients', () => {
     expect(poolStats(server.orm).used).toBe(0);
   });
 
-  /** Sends a query and hangs up after `ms`, as a browser tab closed mid-request does. */
-  async function abandon(query: string, ms: number): Promise<void> {
+  /**
+   * Sends a query and hangs up once `ready` holds (or after that many ms), as a browser tab
+   * closed mid-request does.
+   */
+  async function abandon(query: string, ready: number | (() => Promise<boolean>)): Promise<void> {
     const controller = new AbortController();
     const request = fetch(`${server.url}/graphql`, {
       method: 'POST',
@@ -159,7 +162,8 @@ describe('slow statements and vanishing clients', () => {
       body: JSON.stringify({ query }),
       signal: controller.signal,
     }).catch((error: unknown) => error);
-    await sleep(ms);
+    if (typeof ready === 'number') await sleep(ready);
+    else expect(await eventually(ready)).toBe(true);
     controller.abort();
     expect((await request) as { name?: string }).toMatchObject({ name: 'AbortError' });
   }
@@ -185,8 +189,12 @@ describe('slow statements and vanishing clients', () => {
     server = await startTestServer({ env: { DB_STATEMENT_TIMEOUT_MS: '60000' } });
     const release = await lockProducts();
     try {
-      await abandon('{ products(first: 5) { edges { node { id name } } } }', 200);
-      // The lock is still held: only a cancel can have ended the statement.
+      // Hang up while its statement is waiting for the lock...
+      await abandon(
+        '{ products(first: 5) { edges { node { id name } } } }',
+        async () => (await waitingStatements()) === 1,
+      );
+      // ...which is still held: only a cancel can have ended the statement.
       expect(await eventually(async () => (await waitingStatements()) === 0)).toBe(true);
       expect(await eventually(() => poolStats(server.orm).used === 0)).toBe(true);
       // Counted as the client's doing, not as a server fault.
@@ -236,11 +244,47 @@ describe('slow statements and vanishing clients', () => {
       await release();
     }
     expect(((await slow!) as { errors?: unknown }).errors).toBeUndefined();
-    // Queued work runs in arrival order once a turn is free.
+    // Once the turn is free, waiting work runs (arrival order: operation-gate.test.ts).
     const answers = await Promise.all(
       Array.from({ length: 5 }, () => server.gql('{ categories { id } }')),
     );
     expect(answers.every((a) => a.errors === undefined)).toBe(true);
     expect({ active: gate.active, waiting: gate.waiting }).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('keeps a turn until the operation has ended, even after its client left', async () => {
+    await server?.close();
+    server = await startTestServer({ env: { GRAPHQL_MAX_CONCURRENT_OPERATIONS: '1' } });
+    const gate = server.app.operationGate;
+    const product = await createProduct(server.orm);
+    const token = await server.token({ sub: 'admin', roles: ['admin'] });
+    const release = await lockProducts();
+    try {
+      // A mutation is not cancelled when its client leaves: it commits or rolls back whole.
+      const controller = new AbortController();
+      const request = fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: `mutation { adjustStock(id: "${product.id}", delta: 1) { stock } }`,
+        }),
+        signal: controller.signal,
+      }).catch((error: unknown) => error);
+      expect(await eventually(async () => (await waitingStatements()) === 1)).toBe(true);
+      controller.abort();
+      await request;
+      await sleep(300);
+      // Still running, so still holding the only turn: a new operation waits for it.
+      expect(await waitingStatements()).toBe(1);
+      expect(gate.active).toBe(1);
+    } finally {
+      await release();
+    }
+    expect(await eventually(() => gate.active === 0)).toBe(true);
+    const [row] = await server.sql<{ stock: number }>('select stock from product where id = $1', [
+      product.id,
+    ]);
+    expect(row!.stock).toBe(product.stock + 1); // it did commit
+    expect((await server.gql('{ categories { id } }')).errors).toBeUndefined();
   });
 });

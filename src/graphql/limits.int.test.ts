@@ -108,6 +108,15 @@ describe('query limits', () => {
     expect(await costOf(expensive)).toMatchObject({ status: 400, message: /expensive/ });
   });
 
+  it('prices a variable left out at its default, not as the null another request sent', async () => {
+    const query = `query Defaulted($n: Int = 100) { products(first: $n) { edges { node {
+      reviews(first: 20) { edges { node { id title body author rating product { name } } } } } } } }`;
+    const send = async (variables: Record<string, unknown>) =>
+      (await post(JSON.stringify({ query, variables }))).status;
+    expect(await send({ n: null })).toBe(200); // null: the default page size, 20
+    expect(await send({})).toBe(400); // absent: the declared default, 100
+  });
+
   it('refuses a 10,000-operation batch: batching is off', async () => {
     const batch = JSON.stringify(
       Array.from({ length: 10_000 }, () => ({ query: '{ categories { id } }' })),

@@ -115,10 +115,9 @@ class CostCache {
     variables: Record<string, unknown>,
   ) {
     const { pageSizeVariables } = this.costsOf(document);
-    return JSON.stringify([
-      operation ?? null,
-      ...pageSizeVariables.map((name) => variables[name] ?? null),
-    ]);
+    // Only the variables given: an absent one takes its default, which `null` would not.
+    const given = pageSizeVariables.filter((name) => name in variables);
+    return JSON.stringify([operation ?? null, ...given.map((name) => [name, variables[name]])]);
   }
 
   private costsOf(document: DocumentNode): DocumentCosts {

@@ -188,6 +188,16 @@ describe('SQL statements per operation', () => {
     expect(statements).toHaveLength(4);
   });
 
+  it('page reviews in the order of their index, not of the epoch column they select', async () => {
+    const statements = await statementsFor(DEEP(5));
+    const reviewPage = statements.find((s) => /from review/.test(s))!;
+    const plan = (await server.sql<{ 'QUERY PLAN': string }>(`explain ${reviewPage}`))
+      .map((row) => row['QUERY PLAN'])
+      .join('\n');
+    expect(plan).toMatch(/review_product_id_created_at_id_index/);
+    expect(plan).not.toMatch(/Sort Key: .*EXTRACT/i);
+  });
+
   it('reach the page rows once, in a single SELECT with LIMIT', async () => {
     const statements = await statementsFor(DEEP(100));
     const pageReads = statements.filter((s) => /from "product"/.test(s) && /limit/i.test(s));

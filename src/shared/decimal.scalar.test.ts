@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Kind } from 'graphql';
-import { DecimalScalar } from './decimal.scalar';
+import { asNumericText, DecimalScalar } from './decimal.scalar';
 
 describe('Decimal', () => {
   it('keeps the exact text of literals and variables', () => {
@@ -27,5 +27,20 @@ describe('Decimal', () => {
 
   it('serializes the database text unchanged', () => {
     expect(DecimalScalar.serialize('0.30')).toBe('0.30');
+  });
+});
+
+describe('asNumericText', () => {
+  it.each([
+    ['19.9', '19.90'],
+    ['19', '19.00'],
+    ['019.99', '19.99'],
+    ['0.5', '0.50'],
+    ['000', '0.00'],
+    ['-0.5', '-0.50'],
+    ['-0', '0.00'],
+    ['1234567890.1', '1234567890.10'],
+  ])('prints %s as PostgreSQL does: %s', (text, printed) => {
+    expect(asNumericText(text, 2)).toBe(printed);
   });
 });

@@ -47,3 +47,17 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
     });
   },
 });
+
+/**
+ * A decimal as PostgreSQL prints a `numeric(p, scale)` column: no leading zeros, exactly `scale`
+ * decimals ("019.9" → "19.90"). Written values take this form before they are stored, so a
+ * mutation answers with the same text a later read gets (a client cache sees one value).
+ * `text` has at most `scale` decimals (the input rules say so).
+ */
+export function asNumericText(text: string, scale: number): string {
+  const negative = text.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  const digits = whole.replace(/^0+(?=\d)/, '');
+  const result = scale > 0 ? `${digits}.${fraction.padEnd(scale, '0')}` : digits;
+  return negative && /[1-9]/.test(result) ? `-${result}` : result;
+}

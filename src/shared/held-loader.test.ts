@@ -23,4 +23,12 @@ describe('HeldLoader', () => {
     expect(loader.load(2)).toBe('row 2');
     expect(batches).toHaveLength(1);
   });
+
+  it('keeps a row primed while its batch was on the way', async () => {
+    const loader = new HeldLoader<number, string>(async (ids) => ids.map((id) => `read ${id}`));
+    const pending = loader.load(7);
+    loader.prime(7, 'primed 7');
+    expect(await pending).toBe('read 7');
+    expect(loader.load(7)).toBe('primed 7');
+  });
 });

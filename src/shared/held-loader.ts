@@ -16,7 +16,9 @@ export class HeldLoader<K, V> {
   constructor(batch: (keys: readonly K[]) => Promise<V[]>) {
     this.loader = new DataLoader<K, V>(async (keys) => {
       const values = await batch(keys);
-      keys.forEach((key, i) => this.held.set(key, values[i]!));
+      keys.forEach((key, i) => {
+        if (!this.held.has(key)) this.held.set(key, values[i]!);
+      });
       return values;
     });
   }

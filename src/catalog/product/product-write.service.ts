@@ -1,4 +1,5 @@
 import { OptimisticLockError, raw, ref, type EntityManager } from '@mikro-orm/postgresql';
+import { asNumericText } from '../../shared/decimal.scalar';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/errors';
 import { findByIdOrFail, parseId } from '../../shared/ids';
 import { inTransaction } from '../../shared/unit-of-work';
@@ -8,6 +9,8 @@ import { Product } from './product.entity';
 import type { CreateProductInput, UpdateProductInput } from './product.inputs';
 
 const MAX_STOCK = 2_147_483_647;
+/** The price column's scale: numeric(12, 2). */
+const PRICE_SCALE = 2;
 const MAX_STOCK_DELTA = 1_000_000;
 
 export function createProduct(em: EntityManager, input: CreateProductInput): Promise<Product> {
@@ -17,7 +20,7 @@ export function createProduct(em: EntityManager, input: CreateProductInput): Pro
       sku: input.sku,
       name: input.name.trim(),
       description: input.description ?? null,
-      price: input.price,
+      price: asNumericText(input.price, PRICE_SCALE),
       stock: input.stock,
       category,
     });
@@ -43,7 +46,7 @@ export async function updateProduct(
       if (input.sku !== undefined) product.sku = input.sku;
       if (input.name !== undefined) product.name = input.name.trim();
       if (input.description !== undefined) product.description = input.description;
-      if (input.price !== undefined) product.price = input.price;
+      if (input.price !== undefined) product.price = asNumericText(input.price, PRICE_SCALE);
       if (input.stock !== undefined) product.stock = input.stock;
       if (input.categoryId !== undefined) {
         product.category =

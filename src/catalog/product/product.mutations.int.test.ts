@@ -81,6 +81,21 @@ describe('Mutation.createProduct', () => {
     expect(row).toEqual({ name: 'Desk Lamp', price: '19.90', stock: 3 });
   });
 
+  it('answers with the price as stored, as any later read gives it ("19.9" → "19.90")', async () => {
+    const sku = unique('CENTS').toUpperCase();
+    const created = await server.gql<{ createProduct: ProductResult & { id: string } }>(
+      CREATE,
+      { input: { sku, name: 'Mug', price: '019.9', stock: 1 } },
+      { token: admin },
+    );
+    expect(created.errors).toBeUndefined();
+    const { id, price } = created.data!.createProduct;
+    const read = await server.gql<{ product: { price: string } }>(
+      `{ product(id: "${id}") { price } }`,
+    );
+    expect([price, read.data?.product.price]).toEqual(['19.90', '19.90']);
+  });
+
   it('reports every invalid field at once, and writes nothing', async () => {
     const response = await server.gql(
       CREATE,

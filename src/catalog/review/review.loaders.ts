@@ -43,8 +43,9 @@ export function createReviewPageLoader(em: EntityManager) {
            cross join lateral (
              select ${reviewColumns('review')} from review
               where product_id = p.id
-                ${after ? 'and (created_at, id) < (?::timestamptz, ?)' : ''}
-              order by created_at desc, id desc
+                ${after ? 'and (review.created_at, review.id) < (?::timestamptz, ?)' : ''}
+              -- qualified: a bare created_at would name the selected epoch column and lose the index
+              order by review.created_at desc, review.id desc
               limit ?
            ) r`,
           after
