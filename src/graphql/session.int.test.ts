@@ -194,7 +194,8 @@ describe('SQL statements per operation', () => {
     const plan = (await server.sql<{ 'QUERY PLAN': string }>(`explain ${reviewPage}`))
       .map((row) => row['QUERY PLAN'])
       .join('\n');
-    expect(plan).toMatch(/review_product_id_created_at_id_index/);
+    // Sorting by the selected epoch expression is what keeps the index from feeding the LIMIT
+    // (whether the planner picks the index at all depends on the table's size).
     expect(plan).not.toMatch(/Sort Key: .*EXTRACT/i);
   });
 
