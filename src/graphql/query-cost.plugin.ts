@@ -89,13 +89,14 @@ export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloS
  * The cost of a document depends only on the page sizes it asks for: costing it again for every
  * request (a walk of the whole document) was a tenth of a product lookup's time. Kept per parsed
  * document (Apollo reuses the parsed document of a query it has seen, and drops it from its own
- * cache in time) and per value of the variables that set a page size; nothing else varies.
+ * cache in time) and per value of the variables it depends on; nothing else varies.
  */
 class CostCache {
   private readonly byDocument = new WeakMap<DocumentNode, DocumentCosts>();
 
   get(document: DocumentNode, operation: string | undefined, variables: Record<string, unknown>) {
-    return this.costsOf(document).costs.get(this.key(document, operation, variables));
+    const entry = this.costsOf(document);
+    return entry.costs.get(keyOf(entry, operation, variables));
   }
 
   set(
@@ -104,42 +105,42 @@ class CostCache {
     variables: Record<string, unknown>,
     cost: number,
   ): void {
-    const { costs } = this.costsOf(document);
-    if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.clear(); // many page sizes: start over
-    costs.set(this.key(document, operation, variables), cost);
-  }
-
-  private key(
-    document: DocumentNode,
-    operation: string | undefined,
-    variables: Record<string, unknown>,
-  ) {
-    const { pageSizeVariables } = this.costsOf(document);
-    // Only the variables given: an absent one takes its default, which `null` would not.
-    const given = pageSizeVariables.filter((name) => name in variables);
-    return JSON.stringify([operation ?? null, ...given.map((name) => [name, variables[name]])]);
+    const entry = this.costsOf(document);
+    if (entry.costs.size >= MAX_COSTS_PER_DOCUMENT) entry.costs.clear(); // many values: start over
+    entry.costs.set(keyOf(entry, operation, variables), cost);
   }
 
   private costsOf(document: DocumentNode): DocumentCosts {
     let entry = this.byDocument.get(document);
     if (!entry) {
-      entry = { pageSizeVariables: pageSizeVariablesOf(document), costs: new Map() };
+      entry = { pricedVariables: pricedVariablesOf(document), costs: new Map() };
       this.byDocument.set(document, entry);
     }
     return entry;
   }
 }
 
+/** The cache key of one request: its operation, and the priced variables it gives. */
+function keyOf(
+  entry: DocumentCosts,
+  operation: string | undefined,
+  variables: Record<string, unknown>,
+): string {
+  // Only the variables given: an absent one takes its default, which `null` would not.
+  const given = entry.pricedVariables.filter((name) => name in variables);
+  return JSON.stringify([operation ?? null, ...given.map((name) => [name, variables[name]])]);
+}
+
 interface DocumentCosts {
   /** Variables passed as `first`, `last` or a directive's `if`: all the cost depends on. */
-  pageSizeVariables: string[];
+  pricedVariables: string[];
   costs: Map<string, number>;
 }
 
 const MAX_COSTS_PER_DOCUMENT = 100;
 const PRICED_ARGUMENTS = new Set(['first', 'last', 'if']);
 
-function pageSizeVariablesOf(document: DocumentNode): string[] {
+function pricedVariablesOf(document: DocumentNode): string[] {
   const names = new Set<string>();
   visit(document, {
     // Page sizes, and the conditions of @include/@skip (a skipped field costs nothing).

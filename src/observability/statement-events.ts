@@ -1,20 +1,15 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 
-/** Called for every SQL statement the engine's pool runs: when it starts, and when it ends. */
+/** Called for every SQL statement the engine's pool runs, when it ends. */
 export interface StatementObserver {
-  started?(): void;
   finished(seconds: number, outcome: 'ok' | 'error'): void;
 }
 
-/**
- * knex announces each statement and its end with the same uid: this pairs them. Callbacks run
- * in the async context of the code that ran the statement (the request's, for resolvers).
- */
+/** knex announces each statement and its end with the same uid: this pairs them. */
 export function observeStatements(orm: MikroORM, observer: StatementObserver): void {
   const knex = orm.em.getConnection().getKnex();
   const started = new Map<string, bigint>();
   knex.on('query', (query: { __knexQueryUid?: string }) => {
-    observer.started?.();
     if (query.__knexQueryUid) started.set(query.__knexQueryUid, process.hrtime.bigint());
   });
   const finish =

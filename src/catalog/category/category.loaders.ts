@@ -4,12 +4,12 @@ import { HeldLoader } from '../../shared/held-loader';
 import { categoryColumns, CategoryView, type CategoryRow } from './category.view';
 import { selectRows } from '../../shared/sql';
 
+export type CategoryLoader = ReturnType<typeof createCategoryLoader>;
+
 /**
  * Categories by id (`Product.category`, `category(id)`): one statement for every id asked in a
  * tick. `categories` primes it, so products listed under their category need no second read.
  */
-export type CategoryLoader = ReturnType<typeof createCategoryLoader>;
-
 export function createCategoryLoader(em: EntityManager) {
   return new HeldLoader<number, CategoryView | null>(async (ids) => {
     const rows = await selectRows<CategoryRow>(

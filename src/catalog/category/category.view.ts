@@ -1,7 +1,7 @@
 import type { ProductAndCategoryRow } from '../product/product.view';
 import type { Category } from './category.entity';
 
-/** A category row as PostgreSQL returns it for CATEGORY_COLUMNS. */
+/** A category row as PostgreSQL returns it for categoryColumns. */
 export interface CategoryRow {
   id: number;
   slug: string;

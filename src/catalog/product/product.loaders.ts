@@ -60,8 +60,8 @@ export function createCategoryPageLoader(em: EntityManager) {
 
 /**
  * Products by id (`product(id)`, `Review.product`): one statement for every id asked in a tick,
- * with each product's category, which primes the category loader. Pages prime this loader with
- * the rows they read, so a product already on the response is not read again.
+ * with each product's category, which primes the category loader. A `products` page primes this
+ * loader with the rows it read, so `Review.product` under it reads nothing again.
  */
 export function createProductLoader(em: EntityManager, categories: CategoryLoader) {
   return new HeldLoader<number, ProductView | null>(async (ids) => {

@@ -1,7 +1,7 @@
 import { epochMillis } from '../../shared/timestamp';
 import type { Product } from './product.entity';
 
-/** A product row as PostgreSQL returns it for PRODUCT_COLUMNS. */
+/** A product row as PostgreSQL returns it for productColumns. */
 export interface ProductRow {
   id: number;
   sku: string;
@@ -24,7 +24,7 @@ export const productColumns = (p: string): string =>
   `${p}.review_count, ${p}.rating_average, ${epochMillis(`${p}.created_at`)} as created_at, ` +
   `${epochMillis(`${p}.updated_at`)} as updated_at, ${p}.version`;
 
-/** A product row with its category's columns (null without one), for PRODUCT_AND_CATEGORY. */
+/** A product row with its category's columns (null without one): productAndCategoryColumns. */
 export interface ProductAndCategoryRow extends ProductRow {
   category_slug: string | null;
   category_name: string | null;

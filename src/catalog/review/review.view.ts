@@ -1,7 +1,7 @@
 import { epochMillis } from '../../shared/timestamp';
 import type { Review } from './review.entity';
 
-/** A review row as PostgreSQL returns it for REVIEW_COLUMNS. */
+/** A review row as PostgreSQL returns it for reviewColumns. */
 export interface ReviewRow {
   id: number;
   product_id: number;
