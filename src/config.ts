@@ -34,6 +34,12 @@ const EnvSchema = z.object({
    */
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /**
+   * Fixed reads (loaders by id) are named prepared statements, parsed and planned once per
+   * connection. `false` for a transaction-pooling PgBouncer older than 1.21 or one with
+   * `max_prepared_statements = 0`, which cannot keep them across server connections.
+   */
+  DB_PREPARED_STATEMENTS: bool.default(true),
+  /**
    * A direct connection for the migrations' advisory lock when DATABASE_URL goes through a
    * transaction-pooling PgBouncer (a session-level lock cannot live there; the migrations
    * themselves run in one transaction, which can). Default: DATABASE_URL.

@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { AppLogger } from '../logger';
 import { SqlSpendLogger } from '../observability/sql-spend';
+import { sendStatementsUnprepared } from '../shared/sql';
 import type { Config } from '../config';
 import { ormOptions } from './orm-options';
 import { seedDemoCatalog } from './seed';
@@ -17,7 +18,7 @@ export async function initOrm(url: string, config: Config, logger: AppLogger): P
   const ormLogger = logger.child({ component: 'mikro-orm' });
   const knexLogger = logger.child({ component: 'knex' });
   const options = ormOptions(url, config);
-  return MikroORM.init({
+  const orm = await MikroORM.init({
     ...options,
     logger: (message) => ormLogger.info(message),
     // Books every statement to the SQL spend of the request whose session ran it.
@@ -33,6 +34,8 @@ export async function initOrm(url: string, config: Config, logger: AppLogger): P
       },
     },
   });
+  if (!config.DB_PREPARED_STATEMENTS) sendStatementsUnprepared(orm);
+  return orm;
 }
 
 /**

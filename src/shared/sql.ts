@@ -1,4 +1,4 @@
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import type { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { SqlSpend } from '../observability/sql-spend';
@@ -28,7 +28,7 @@ const QUERY_CANCELED = '57014';
  */
 export async function selectRows<T>(
   em: EntityManager,
-  sql: string | Knex.QueryBuilder,
+  sql: string | Knex.QueryBuilder | FixedStatement,
   params: readonly unknown[] = [],
 ): Promise<T[]> {
   const signal = requestSignals.get(em);
@@ -36,11 +36,7 @@ export async function selectRows<T>(
   const connection = em.getConnection();
   const knex = connection.getKnex();
   const pool = knex.client as KnexPool;
-  const statement = typeof sql === 'string' ? { sql, bindings: params } : sql.toSQL();
-  // MikroORM's own rendering: values inlined, as every statement of the ORM is sent.
-  const text = connection
-    .getPlatform()
-    .formatQuery(statement.sql, [...(statement.bindings as unknown[])]);
+  const query = driverQuery(sql, params, connection);
 
   let client: PooledClient;
   try {
@@ -61,13 +57,17 @@ export async function selectRows<T>(
     signal?.addEventListener('abort', cancel, { once: true });
     // Announced as knex announces its own statements, so every observer of the pool's
     // statements (the statement metrics) sees this one too.
-    const announced = { __knexQueryUid: `read-${(statementCount += 1)}`, sql: text, bindings: [] };
+    const announced = {
+      __knexQueryUid: `read-${(statementCount += 1)}`,
+      sql: typeof query === 'string' ? query : query.text,
+      bindings: typeof query === 'string' ? [] : query.values,
+    };
     knex.emit('query', announced);
     const started = process.hrtime.bigint();
     const booked = () => SqlSpend.of(em)?.record(Number(process.hrtime.bigint() - started) / 1e6);
     try {
       // Straight to the driver: knex's query runner costs a point lookup ~30 µs more.
-      const { rows } = await client.query<T & pg.QueryResultRow>(text);
+      const { rows } = await client.query<T & pg.QueryResultRow>(query);
       booked();
       knex.emit('query-response', rows, announced);
       return rows;
@@ -93,6 +93,59 @@ export async function selectRows<T>(
 }
 
 let statementCount = 0;
+
+/**
+ * A read whose text never changes, only its values (`$1`, `$2`…): PostgreSQL parses and plans
+ * it once per pool connection, as a named prepared statement, instead of once per request — a
+ * quarter of PostgreSQL's CPU for a product by id (bench/README.md). Declare each one once, at
+ * module level: it stays prepared on every connection for the connection's life, so the set of
+ * them must be fixed (a text built from a request's arguments belongs in a plain string).
+ */
+export class FixedStatement {
+  private static readonly declared = new Set<string>();
+
+  constructor(
+    readonly name: string,
+    readonly text: string,
+  ) {
+    if (FixedStatement.declared.has(name)) {
+      throw new Error(`FixedStatement "${name}" is declared twice`);
+    }
+    FixedStatement.declared.add(name);
+  }
+}
+
+/** Connections of engines told not to name their statements (DB_PREPARED_STATEMENTS=false). */
+const unpreparedConnections = new WeakSet<object>();
+
+/**
+ * The engine's FixedStatements go out unnamed (parsed and planned every time): for a pooler
+ * that cannot keep a named statement across the server connections it hands out (PgBouncer
+ * before 1.21, or `max_prepared_statements = 0`, in transaction mode).
+ */
+export function sendStatementsUnprepared(orm: MikroORM): void {
+  unpreparedConnections.add(orm.em.getConnection());
+}
+
+type Connection = ReturnType<EntityManager['getConnection']>;
+
+/** What the driver is given: a FixedStatement with its values apart, anything else rendered. */
+function driverQuery(
+  sql: string | Knex.QueryBuilder | FixedStatement,
+  params: readonly unknown[],
+  connection: Connection,
+): string | pg.QueryConfig {
+  if (sql instanceof FixedStatement) {
+    const name = unpreparedConnections.has(connection) ? undefined : sql.name;
+    return { name, text: sql.text, values: [...params] };
+  }
+  const statement = typeof sql === 'string' ? { sql, bindings: params } : sql.toSQL();
+  // MikroORM's own rendering, values inlined, as every statement of the ORM is sent: the
+  // simple protocol, one message, for texts that vary from one request to the next.
+  return connection
+    .getPlatform()
+    .formatQuery(statement.sql, [...(statement.bindings as unknown[])]);
+}
 
 type PooledClient = pg.Client & { __knex__disposed?: unknown };
 

@@ -2,9 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { intArrayParam } from '../../shared/batching';
 import { HeldLoader } from '../../shared/held-loader';
 import { categoryColumns, CategoryView, type CategoryRow } from './category.view';
-import { selectRows } from '../../shared/sql';
+import { FixedStatement, selectRows } from '../../shared/sql';
 
 export type CategoryLoader = ReturnType<typeof createCategoryLoader>;
+
+const categoriesById = new FixedStatement(
+  'categories_by_id',
+  `select ${categoryColumns('c')} from category c where c.id = any($1::int[])`,
+);
 
 /**
  * Categories by id (`Product.category`, `category(id)`): one statement for every id asked in a
@@ -12,11 +17,7 @@ export type CategoryLoader = ReturnType<typeof createCategoryLoader>;
  */
 export function createCategoryLoader(em: EntityManager) {
   return new HeldLoader<number, CategoryView | null>(async (ids) => {
-    const rows = await selectRows<CategoryRow>(
-      em,
-      `select ${categoryColumns('c')} from category c where c.id = any(?::int[])`,
-      [intArrayParam(ids)],
-    );
+    const rows = await selectRows<CategoryRow>(em, categoriesById, [intArrayParam(ids)]);
     const byId = new Map(rows.map((row) => [row.id, new CategoryView(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   });

@@ -13,7 +13,7 @@ import {
   type ProductAndCategoryRow,
   type ProductRow,
 } from './product.view';
-import { selectRows } from '../../shared/sql';
+import { FixedStatement, selectRows } from '../../shared/sql';
 
 export interface CategoryPageKey {
   categoryId: number;
@@ -58,6 +58,11 @@ export function createCategoryPageLoader(em: EntityManager) {
   );
 }
 
+const productsById = new FixedStatement(
+  'products_by_id',
+  `select ${productAndCategoryColumns('p')} from product p where p.id = any($1::int[])`,
+);
+
 /**
  * Products by id (`product(id)`, `Review.product`): one statement for every id asked in a tick,
  * with each product's category, which primes the category loader. A `products` page primes this
@@ -65,11 +70,7 @@ export function createCategoryPageLoader(em: EntityManager) {
  */
 export function createProductLoader(em: EntityManager, categories: CategoryLoader) {
   return new HeldLoader<number, ProductView | null>(async (ids) => {
-    const rows = await selectRows<ProductAndCategoryRow>(
-      em,
-      `select ${productAndCategoryColumns('p')} from product p where p.id = any(?::int[])`,
-      [intArrayParam(ids)],
-    );
+    const rows = await selectRows<ProductAndCategoryRow>(em, productsById, [intArrayParam(ids)]);
     const byId = new Map(productViews(rows, categories).map((p) => [p.id, p]));
     return ids.map((id) => byId.get(id) ?? null);
   });
