@@ -9,6 +9,7 @@ import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
 import { cachePolicyPlugins } from './graphql/cache-policy';
 import { createContext, type Context } from './graphql/context';
+import { compilingExecutor, fixedSchemaGateway } from './graphql/compiled-execution';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
 import { formatError } from './graphql/format-error';
 import { OperationGate } from './graphql/operation-gate';
@@ -86,8 +87,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     config.GRAPHQL_MAX_QUEUE_WAIT_MS,
   );
   observeOperationGate(metrics, operationGate);
+  const executor = compilingExecutor(schema, config.GRAPHQL_COMPILE_AFTER, {
+    compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
+    logger,
+  });
   const apollo = new ApolloServer<Context>({
-    schema,
+    gateway: fixedSchemaGateway(schema, executor),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.GRAPHQL_INTROSPECTION,

@@ -69,6 +69,11 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_CONCURRENT_OPERATIONS: positiveInt.max(10_000).default(6),
   /** How long an operation may wait for its turn before it gets SERVICE_UNAVAILABLE (503). */
   GRAPHQL_MAX_QUEUE_WAIT_MS: positiveInt.default(5000),
+  /**
+   * A query document is compiled to a function (graphql-jit) on its Nth run and executed that
+   * way from then on (src/graphql/compiled-execution.ts); 0 keeps every operation on graphql-js.
+   */
+  GRAPHQL_COMPILE_AFTER: z.coerce.number().int().min(0).default(2),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: positiveInt.default(262_144),
   /** Schema tooling needs introspection; default on, except when NODE_ENV=production. */

@@ -36,6 +36,12 @@ export function createMetrics(orm: MikroORM) {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    documentsCompiled: new Counter({
+      name: 'graphql_documents_compiled_total',
+      help: 'Query documents compiled to functions (graphql-jit), by outcome (ok or failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     sqlDuration: new Histogram({
       name: 'db_statement_duration_seconds',
       help: 'SQL statements run through the pool, by outcome',
