@@ -16,10 +16,14 @@ import { WORKLOADS, type Workload } from './workloads';
  * `npm run bench`: the GraphQL server against a hand-written Fastify + pg baseline, on the same
  * deterministic catalog (20 categories, 10,000 products, 50,000 reviews), in one run. Prints a
  * table and writes bench/results/latest.{json,md}. BENCH_DATABASE_URL uses another PostgreSQL;
- * BENCH_SECONDS sets each timed step (default 5).
+ * BENCH_SECONDS sets each timed step (default 5); BENCH_WORKLOADS (e.g. `W1,W3`) times only
+ * those workloads, for comparing one change quickly.
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const TIMED = WORKLOADS.filter(
+  (w) => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(w.name),
+);
 const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-42';
 const CONNECTIONS = [10, 50];
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -277,7 +281,7 @@ async function main(): Promise<void> {
 
     const idleRssMb = Math.round((await metrics(serverUrl)).rss / 1e6);
     const steps: Step[] = [];
-    for (const workload of WORKLOADS) {
+    for (const workload of TIMED) {
       for (const connections of CONNECTIONS) {
         for (const [target, url, requests] of [
           ['baseline', baselineUrl, baselineRequests(workload)],
@@ -358,12 +362,14 @@ async function main(): Promise<void> {
     log(`\n${table}\n`);
     mkdirSync('bench/results', { recursive: true });
     const at = new Date().toISOString();
+    // A partial run does not replace the full one the README quotes.
+    const file = TIMED.length === WORKLOADS.length ? 'latest' : 'partial';
     writeFileSync(
-      'bench/results/latest.json',
+      `bench/results/${file}.json`,
       `${JSON.stringify({ at, seconds: SECONDS, steps, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
     );
     writeFileSync(
-      'bench/results/latest.md',
+      `bench/results/${file}.md`,
       `# Benchmark, ${at}\n\n${SECONDS} s per step, after a 2 s warm-up.\n\n${table}\n`,
     );
   } finally {
