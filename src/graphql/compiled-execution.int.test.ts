@@ -127,6 +127,21 @@ describe('queries compiled after their second run', () => {
     expect(runs[2]).toEqual(runs[0]);
   });
 
+  it('treats odd aliases and string arguments as data, not code', async () => {
+    const documents = [
+      '{ __proto__: categories { name } constructor: categories { id } }',
+      '{ products(search: "\\"); throw new Error(1); //`${x}` \\u2028 \\\\") { totalCount } }',
+    ];
+    for (const document of documents) {
+      const first = await server.gql(document); // graphql-js
+      expect(first.errors).toBeUndefined();
+      expect(await server.gql(document)).toEqual(first); // compiled
+    }
+    const aliased = await server.gql(documents[0]!);
+    // Own keys, not the prototype (graphql-jit writes `__proto__` last: the one order it changes).
+    expect(Object.keys(aliased.data!).sort()).toEqual(['__proto__', 'constructor']);
+  });
+
   it('refuses bad variables as graphql-js does (400, BAD_USER_INPUT) once compiled', async () => {
     await server.gql(BY_ID, { id: String(productId) });
     const refused = await server.gql(BY_ID, { id: { not: 'an id' } });
