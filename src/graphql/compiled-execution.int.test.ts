@@ -56,20 +56,23 @@ const CATALOG = /* GraphQL */ `
 `;
 
 const BY_ID = /* GraphQL */ `
-  query ById($id: ID!) {
+  query ById($id: ID!, $after: String) {
     product(id: $id) {
       name
-      reviews(first: 1, after: "not-a-cursor") {
+      reviews(first: 1, after: $after) {
         totalCount
       }
     }
   }
 `;
 
-async function compiledDocuments(server: TestServer): Promise<number> {
+async function compiledDocuments(server: TestServer, outcome = 'ok'): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  const match = /^graphql_documents_compiled_total\{outcome="ok"\} (\d+)$/m.exec(text);
-  return Number(match?.[1] ?? 0);
+  const line = new RegExp(
+    `^graphql_documents_compiled_total\\{outcome="${outcome}"\\} (\\d+)$`,
+    'm',
+  );
+  return Number(line.exec(text)?.[1] ?? 0);
 }
 
 describe('queries compiled after their second run', () => {
@@ -109,7 +112,8 @@ describe('queries compiled after their second run', () => {
 
   it('reports a resolver error with the same code, path and locations as graphql-js', async () => {
     const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await server.gql(BY_ID, { id: String(productId) }));
+    const variables = { id: String(productId), after: 'not-a-cursor' };
+    for (let i = 0; i < 3; i++) runs.push(await server.gql(BY_ID, variables));
     expect(runs[0]!.errors).toEqual([
       {
         message: 'after: is not a cursor this API issued',
@@ -127,19 +131,82 @@ describe('queries compiled after their second run', () => {
     expect(runs[2]).toEqual(runs[0]);
   });
 
-  it('treats odd aliases and string arguments as data, not code', async () => {
-    const documents = [
-      '{ __proto__: categories { name } constructor: categories { id } }',
-      '{ products(search: "\\"); throw new Error(1); //`${x}` \\u2028 \\\\") { totalCount } }',
-    ];
-    for (const document of documents) {
-      const first = await server.gql(document); // graphql-js
-      expect(first.errors).toBeUndefined();
-      expect(await server.gql(document)).toEqual(first); // compiled
+  it('leaves documents with string literals to graphql-js: nothing a client wrote becomes code', async () => {
+    // graphql-jit 0.8.9 would turn this literal into `new Date(…)` code in the compiled query.
+    const injection = `{ products(search: "__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d(globalThis.__compiledInjection=1,0)") { totalCount } }`;
+    const skippedBefore = await compiledDocuments(server, 'skipped');
+    for (let i = 0; i < 3; i++) {
+      expect(await server.gql(injection)).toMatchObject({ data: { products: { totalCount: 0 } } });
     }
-    const aliased = await server.gql(documents[0]!);
+    expect((globalThis as { __compiledInjection?: unknown }).__compiledInjection).toBeUndefined();
+    expect(await compiledDocuments(server, 'skipped')).toBe(skippedBefore + 1);
+  });
+
+  it('treats odd aliases as names', async () => {
+    const document = '{ __proto__: categories { name } constructor: categories { id } }';
+    const first = await server.gql(document); // graphql-js
+    expect(first.errors).toBeUndefined();
+    const compiledBefore = await compiledDocuments(server);
+    expect(await server.gql(document)).toEqual(first); // compiled
+    expect(await compiledDocuments(server)).toBe(compiledBefore + 1);
+    const aliased = await server.gql(document);
     // Own keys, not the prototype (graphql-jit writes `__proto__` last: the one order it changes).
     expect(Object.keys(aliased.data!).sort()).toEqual(['__proto__', 'constructor']);
+  });
+
+  it('keeps operations of one document apart (they share one parsed document)', async () => {
+    const document = /* GraphQL */ `
+      query WithFlag($id: ID!, $withName: Boolean!) {
+        product(id: $id) {
+          ...Named @include(if: $withName)
+        }
+      }
+      query Plain($id: ID!) {
+        product(id: $id) {
+          ...Named
+        }
+      }
+      fragment Named on Product {
+        name
+      }
+    `;
+    const id = String(productId);
+    for (let i = 0; i < 2; i++) {
+      const flagged = await server.gql(
+        document,
+        { id, withName: false },
+        { operationName: 'WithFlag' },
+      );
+      expect(flagged.data).toEqual({ product: {} });
+    }
+    for (let i = 0; i < 3; i++) {
+      const plain = await server.gql(document, { id }, { operationName: 'Plain' });
+      expect(plain.data).toEqual({ product: { name: expect.any(String) } });
+    }
+  });
+
+  it('leaves a variable inside an input literal to graphql-js (an absent one keeps the default)', async () => {
+    const document = /* GraphQL */ `
+      query Ordered($direction: OrderDirection) {
+        products(first: 3, orderBy: { field: PRICE, direction: $direction }) {
+          edges {
+            node {
+              price
+            }
+          }
+        }
+      }
+    `;
+    const skippedBefore = await compiledDocuments(server, 'skipped');
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await server.gql(document, {}));
+    const prices = (
+      answers[0]!.data as { products: { edges: { node: { price: string } }[] } }
+    ).products.edges.map((e) => Number(e.node.price));
+    expect(prices).toEqual([...prices].sort((a, b) => a - b)); // the default: ascending
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+    expect(await compiledDocuments(server, 'skipped')).toBe(skippedBefore + 1);
   });
 
   it('refuses bad variables as graphql-js does (400, BAD_USER_INPUT) once compiled', async () => {

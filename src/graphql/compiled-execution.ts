@@ -1,8 +1,12 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
+  BREAK,
   execute,
   GraphQLError,
   OperationTypeNode,
+  parse,
+  visit,
+  type ASTNode,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -12,22 +16,24 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import type { AppLogger } from '../logger';
 
-/** How many documents' compiled forms are kept (Apollo's parse cache is bounded the same way). */
-const MAX_COMPILED_DOCUMENTS = 1000;
+/** Documents whose runs are counted (a counter each, nothing compiled yet). */
+const MAX_COUNTED_DOCUMENTS = 1000;
+/**
+ * Compiled forms kept, by their documents' length: a compiled document holds ~300 bytes per
+ * character of its source, so this keeps them to tens of MB, however many distinct documents
+ * clients send. Longer documents than MAX_COMPILED_SOURCE are never compiled.
+ */
+const MAX_COMPILED_SOURCE_TOTAL = 200_000;
+const MAX_COMPILED_SOURCE = 8_000;
 
-/** A document seen so far: how often it ran, and its compiled form once it has one. */
-interface SeenDocument {
-  runs: number;
-  /** null once compiling failed: that document stays with graphql-js. */
-  compiled?: CompiledQuery | null;
-}
+export type CompileOutcome = 'ok' | 'failed' | 'skipped';
 
 /**
  * Executes queries as functions compiled for their document (graphql-jit), once a document has
- * run `compileAfter` times; the first runs, mutations and anything graphql-jit cannot compile go
+ * run `compileAfter` times; the first runs, mutations and documents not compiled (below) go
  * through graphql-js as usual. The compiled form does what graphql-js re-derives on every run
  * (field collection, argument and variable coercion, completion by type) once, ahead of time:
- * W3's execution costs 60 % less CPU, W1's 20 % (bench/README.md). Waiting for a second run
+ * W3's execution costs 60 % less CPU, W2's 35 % (bench/README.md). Waiting for a second run
  * keeps one-off documents (a Playground session, a scan) from paying the compile.
  *
  * Mutations stay with graphql-js: they are rare, and their serial execution is where a
@@ -36,23 +42,31 @@ interface SeenDocument {
 export function compilingExecutor(
   schema: GraphQLSchema,
   compileAfter: number,
-  observer: { compiled(outcome: 'ok' | 'failed'): void; logger: AppLogger },
+  observer: { compiled(outcome: CompileOutcome): void; logger: AppLogger },
 ): GatewayExecutor {
-  const seen = new LRUCache<string, SeenDocument>({ max: MAX_COMPILED_DOCUMENTS });
+  const runs = new LRUCache<string, { count: number }>({ max: MAX_COUNTED_DOCUMENTS });
+  /** `{ none: true }`: tried, not compiled; that document stays with graphql-js. */
+  const compiled = new LRUCache<string, CompiledQuery | { none: true }>({
+    maxSize: MAX_COMPILED_SOURCE_TOTAL,
+  });
 
   return async (requestContext) => {
-    const { document, operation, operationName, request, context } = requestContext;
+    const { operation, operationName, request, context } = requestContext;
     if (compileAfter > 0 && operation.operation === OperationTypeNode.QUERY) {
       const key = `${requestContext.queryHash}:${operationName ?? ''}`;
-      let entry = seen.get(key);
-      if (!entry) seen.set(key, (entry = { runs: 0 }));
-      entry.runs += 1;
-      if (entry.compiled === undefined && entry.runs >= compileAfter) {
-        entry.compiled = compile(document, operationName);
-        observer.compiled(entry.compiled ? 'ok' : 'failed');
+      let query = compiled.get(key);
+      if (!query) {
+        let counter = runs.get(key);
+        if (!counter) runs.set(key, (counter = { count: 0 }));
+        counter.count += 1;
+        if (counter.count >= compileAfter) {
+          runs.delete(key);
+          query = compile(requestContext.source, operationName);
+          compiled.set(key, query, { size: 'none' in query ? 1 : requestContext.source.length });
+        }
       }
-      if (entry.compiled) {
-        const result = (await entry.compiled.query(
+      if (query && !('none' in query)) {
+        const result = (await query.query(
           undefined,
           context,
           request.variables ?? {},
@@ -66,15 +80,28 @@ export function compilingExecutor(
     return execute(jsExecution(requestContext));
   };
 
-  function compile(document: DocumentNode, operationName?: string | null) {
+  /** Compiles its own parse of the source: graphql-jit marks the AST it is given. */
+  function compile(source: string, operationName?: string | null) {
+    const none = { none: true } as const;
+    const document = parse(source);
+    const unsafe = source.length > MAX_COMPILED_SOURCE ? 'too long' : notCompilable(document);
+    if (unsafe) {
+      observer.compiled('skipped');
+      observer.logger.debug({ operationName, reason: unsafe }, 'query not compiled');
+      return none;
+    }
     try {
-      const compiled = compileQuery(schema, document, operationName ?? undefined);
-      if (isCompiledQuery(compiled)) return compiled;
-      observer.logger.warn({ operationName, errors: compiled.errors }, 'query not compiled');
+      const query = compileQuery(schema, document, operationName ?? undefined);
+      if (isCompiledQuery(query)) {
+        observer.compiled('ok');
+        return query;
+      }
+      observer.logger.warn({ operationName, errors: query.errors }, 'query not compiled');
     } catch (error) {
       observer.logger.warn({ operationName, err: error }, 'query not compiled');
     }
-    return null;
+    observer.compiled('failed');
+    return none;
   }
 
   function jsExecution(requestContext: Parameters<GatewayExecutor>[0]): ExecutionArgs {
@@ -86,6 +113,34 @@ export function compilingExecutor(
       operationName: requestContext.operationName,
     };
   }
+}
+
+/**
+ * Why graphql-jit must not compile a document, if it must not. It writes literal values into
+ * the code it generates, and graphql-jit 0.8.9 turns a string literal holding one of its
+ * internal markers into code: a document with a string literal anywhere (an argument, a
+ * default value) runs on graphql-js, so nothing a client wrote but names and numbers reaches
+ * generated code (clients pass strings as variables, which are data at run time). It also
+ * fills a variable nested in an input-object or list literal with null, overriding the
+ * field's default, where graphql-js leaves the field out: those documents stay too.
+ */
+export function notCompilable(document: DocumentNode): string | undefined {
+  let reason: string | undefined;
+  const inLiteral: ASTNode[] = [];
+  visit(document, {
+    StringValue() {
+      reason = 'a string literal';
+      return BREAK;
+    },
+    ObjectValue: { enter: (node) => void inLiteral.push(node), leave: () => void inLiteral.pop() },
+    ListValue: { enter: (node) => void inLiteral.push(node), leave: () => void inLiteral.pop() },
+    Variable() {
+      if (inLiteral.length === 0) return undefined;
+      reason = 'a variable inside a literal';
+      return BREAK;
+    },
+  });
+  return reason;
 }
 
 /**

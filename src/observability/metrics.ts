@@ -38,7 +38,7 @@ export function createMetrics(orm: MikroORM) {
     }),
     documentsCompiled: new Counter({
       name: 'graphql_documents_compiled_total',
-      help: 'Query documents compiled to functions (graphql-jit), by outcome (ok or failed)',
+      help: 'Query documents compiled to functions (graphql-jit), by outcome: ok, failed, or skipped (see notCompilable)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

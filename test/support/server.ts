@@ -36,7 +36,7 @@ export interface TestServer {
   gql<TData = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
-    options?: { token?: string; headers?: Record<string, string> },
+    options?: { token?: string; headers?: Record<string, string>; operationName?: string },
   ): Promise<GraphQLResponse<TData>>;
   /** A token this server accepts (signed with its JWT_SECRET). */
   token(claims: TokenClaims): Promise<string>;
@@ -88,7 +88,7 @@ export async function startTestServer(
           ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
           ...options.headers,
         },
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query, variables, operationName: options.operationName }),
       });
       return { status: response.status, ...((await response.json()) as object) };
     },
