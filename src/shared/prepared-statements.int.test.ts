@@ -43,4 +43,19 @@ describe.each([
     expect(await server.gql(PRODUCT, { id: '999999' })).toMatchObject({ data: { product: null } });
     expect(await preparedOnTheConnection(server)).toEqual(expected);
   });
+
+  it('keep answering after a migration changes a column they return (prepared again)', async () => {
+    expect((await server.gql(PRODUCT, { id: ids.product })).errors).toBeUndefined();
+    // The connection prepared products_by_id when sku was varchar(64).
+    await server.sql('alter table product alter column sku type varchar(100)');
+    try {
+      for (let i = 0; i < 2; i++) {
+        const product = await server.gql(PRODUCT, { id: ids.product });
+        expect(product.errors).toBeUndefined();
+        expect(product.data).toEqual({ product: { name: 'Rake', category: { name: 'Garden' } } });
+      }
+    } finally {
+      await server.sql('alter table product alter column sku type varchar(64)');
+    }
+  });
 });

@@ -67,7 +67,7 @@ export async function selectRows<T>(
     const booked = () => SqlSpend.of(em)?.record(Number(process.hrtime.bigint() - started) / 1e6);
     try {
       // Straight to the driver: knex's query runner costs a point lookup ~30 µs more.
-      const { rows } = await client.query<T & pg.QueryResultRow>(query);
+      const rows = await queryRows<T>(client, query);
       booked();
       knex.emit('query-response', rows, announced);
       return rows;
@@ -93,6 +93,31 @@ export async function selectRows<T>(
 }
 
 let statementCount = 0;
+
+/** PostgreSQL's feature_not_supported, which "cached plan must not change result type" is. */
+const FEATURE_NOT_SUPPORTED = '0A000';
+
+async function queryRows<T>(client: PooledClient, query: string | pg.QueryConfig): Promise<T[]> {
+  try {
+    return (await client.query<T & pg.QueryResultRow>(query)).rows;
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    const name = typeof query === 'string' ? undefined : query.name;
+    if (!name || code !== FEATURE_NOT_SUPPORTED || !String(message).includes('cached plan')) {
+      throw error;
+    }
+    // A migration changed what the statement returns since this connection prepared it: the
+    // old preparation goes, and the statement is prepared again, once, on the same connection.
+    await client.query(`deallocate "${name}"`);
+    delete (client as unknown as PgInternals).connection.parsedStatements[name];
+    return (await client.query<T & pg.QueryResultRow>(query)).rows;
+  }
+}
+
+/** Where pg remembers which named statements a connection has prepared. */
+interface PgInternals {
+  connection: { parsedStatements: Record<string, string> };
+}
 
 /**
  * A read whose text never changes, only its values (`$1`, `$2`…): PostgreSQL parses and plans
