@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { AppLogger } from '../logger';
 import { SqlSpendLogger } from '../observability/sql-spend';
-import { sendStatementsUnprepared } from '../shared/sql';
+import { DISCARDED_AFTER_CANCEL, sendStatementsUnprepared } from '../shared/sql';
 import type { Config } from '../config';
 import { ormOptions } from './orm-options';
 import { seedDemoCatalog } from './seed';
@@ -27,7 +27,11 @@ export async function initOrm(url: string, config: Config, logger: AppLogger): P
       ...options.driverOptions,
       // knex otherwise prints pool and connection trouble with console.log.
       log: {
-        warn: (message: unknown) => knexLogger.warn({ message }, 'knex warning'),
+        // A connection dropped after a cancel (every client that hangs up mid-read) is routine.
+        warn: (message: unknown) =>
+          String(message).includes(DISCARDED_AFTER_CANCEL)
+            ? knexLogger.debug({ message }, 'knex: connection discarded after a cancel')
+            : knexLogger.warn({ message }, 'knex warning'),
         error: (message: unknown) => knexLogger.error({ message }, 'knex error'),
         deprecate: (message: unknown) => knexLogger.warn({ message }, 'knex deprecation'),
         debug: (message: unknown) => knexLogger.debug({ message }, 'knex debug'),

@@ -86,13 +86,17 @@ export async function selectRows<T>(
     // statement timeout at the same moment): it must not reach the next statement on this
     // connection, so the pool discards the connection instead.
     if (cancelSent) {
-      client.__knex__disposed = 'discarded: a cancel sent for its last statement may still arrive';
+      client.__knex__disposed = DISCARDED_AFTER_CANCEL;
     }
     await pool.releaseConnection(client);
   }
 }
 
 let statementCount = 0;
+
+/** Why a connection that carried a cancel leaves the pool (knex logs it when it drops it). */
+export const DISCARDED_AFTER_CANCEL =
+  'discarded: a cancel sent for its last statement may still arrive';
 
 /** PostgreSQL's feature_not_supported, which "cached plan must not change result type" is. */
 const FEATURE_NOT_SUPPORTED = '0A000';
