@@ -126,7 +126,7 @@ interface PgInternals {
 /**
  * A read whose text never changes, only its values (`$1`, `$2`…): PostgreSQL parses and plans
  * it once per pool connection, as a named prepared statement, instead of once per request — a
- * quarter of PostgreSQL's CPU for a product by id (bench/README.md). Declare each one once, at
+ * fifth to a quarter of PostgreSQL's CPU for a product by id (bench/README.md). Declare each once, at
  * module level: it stays prepared on every connection for the connection's life, so the set of
  * them must be fixed (a text built from a request's arguments belongs in a plain string).
  */
