@@ -61,7 +61,7 @@ export function compilingExecutor(
         counter.count += 1;
         if (counter.count >= compileAfter) {
           runs.delete(key);
-          query = compile(requestContext.source, operationName);
+          query = compile(requestContext.source, requestContext.document, operationName);
           compiled.set(key, query, { size: 'none' in query ? 1 : requestContext.source.length });
         }
       }
@@ -80,18 +80,20 @@ export function compilingExecutor(
     return execute(jsExecution(requestContext));
   };
 
-  /** Compiles its own parse of the source: graphql-jit marks the AST it is given. */
-  function compile(source: string, operationName?: string | null) {
+  /**
+   * Checks Apollo's parsed document (reading it only), then compiles a parse of its own: graphql-
+   * jit marks the AST it is given, and Apollo's is shared by every operation of the document.
+   */
+  function compile(source: string, shared: DocumentNode, operationName?: string | null) {
     const none = { none: true } as const;
-    const document = parse(source);
-    const unsafe = source.length > MAX_COMPILED_SOURCE ? 'too long' : notCompilable(document);
+    const unsafe = source.length > MAX_COMPILED_SOURCE ? 'too long' : notCompilable(shared);
     if (unsafe) {
       observer.compiled('skipped');
       observer.logger.debug({ operationName, reason: unsafe }, 'query not compiled');
       return none;
     }
     try {
-      const query = compileQuery(schema, document, operationName ?? undefined);
+      const query = compileQuery(schema, parse(source), operationName ?? undefined);
       if (isCompiledQuery(query)) {
         observer.compiled('ok');
         return query;
