@@ -54,7 +54,10 @@ export interface App {
   readiness: Readiness;
   metrics: Metrics;
   operationGate: OperationGate;
-  /** Stops Apollo, whose drain plugin closes Fastify once in-flight requests are answered. */
+  /**
+   * Stops Apollo, whose drain plugin closes Fastify once in-flight requests are answered, then
+   * waits for operations still running for clients that have left: the pool may close after.
+   */
   close(): Promise<void>;
 }
 
@@ -179,5 +182,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     return metrics.registry.metrics();
   });
 
-  return { http, apollo, readiness, metrics, operationGate, close: () => apollo.stop() };
+  return {
+    http,
+    apollo,
+    readiness,
+    metrics,
+    operationGate,
+    close: async () => {
+      await apollo.stop();
+      // Operations whose clients left run on with no connection holding HTTP open.
+      await operationGate.idle();
+    },
+  };
 }

@@ -54,4 +54,25 @@ describe('OperationGate', () => {
     release();
     expect(gate.active).toBe(0);
   });
+
+  it('tells when nothing runs or waits any more', async () => {
+    const gate = new OperationGate(1, 10_000);
+    await gate.idle(); // idle from the start
+    const first = await gate.enter();
+    const left = new AbortController();
+    const second = gate.enter(left.signal).catch(() => 'left');
+    const third = gate.enter();
+    let idle = false;
+    void gate.idle().then(() => (idle = true));
+    left.abort(); // the second leaves the queue before its turn
+    expect(await second).toBe('left');
+    first();
+    const last = await third;
+    await tick();
+    expect(idle).toBe(false);
+    last();
+    await tick();
+    expect(idle).toBe(true);
+    expect({ active: gate.active, waiting: gate.waiting }).toEqual({ active: 0, waiting: 0 });
+  });
 });

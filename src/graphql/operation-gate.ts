@@ -14,6 +14,7 @@ import { ServiceUnavailableError } from '../shared/errors';
 export class OperationGate {
   private running = 0;
   private readonly queue = new Set<Waiter>(); // a Set keeps insertion order: FIFO
+  private whenIdle: (() => void)[] = [];
 
   constructor(
     readonly limit: number,
@@ -29,6 +30,16 @@ export class OperationGate {
   }
 
   /**
+   * Settles once no operation runs or waits. Shutdown waits for it before closing the pool: an
+   * operation whose client has gone no longer holds an HTTP connection open, but it still runs
+   * (a write commits), and a pool closed under it would fail it half-way.
+   */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.queue.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.whenIdle.push(resolve));
+  }
+
+  /**
    * Resolves with a release function once the operation may run. Rejects when the wait passes
    * `maxWaitMs`, or with the signal's reason when it aborts (the client went away) first.
    */
@@ -41,8 +52,8 @@ export class OperationGate {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         admit: () => {
+          this.running += 1; // before leaving the queue, which may otherwise look idle
           leave();
-          this.running += 1;
           resolve(this.releaser());
         },
       };
@@ -63,6 +74,7 @@ export class OperationGate {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.queue.delete(waiter);
+        this.settleIfIdle();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.add(waiter);
@@ -77,7 +89,15 @@ export class OperationGate {
       this.running -= 1;
       const next = this.queue.values().next();
       if (!next.done) next.value.admit();
+      else this.settleIfIdle();
     };
+  }
+
+  private settleIfIdle(): void {
+    if (this.running > 0 || this.queue.size > 0 || this.whenIdle.length === 0) return;
+    const waiting = this.whenIdle;
+    this.whenIdle = [];
+    for (const resolve of waiting) resolve();
   }
 }
 

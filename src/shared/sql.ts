@@ -43,6 +43,9 @@ export async function selectRows<T>(
     await connection.ensureConnection();
     client = await pool.acquireConnection();
   } catch (error) {
+    // Its client gone, a read that found no connection (the pool closing at shutdown, say)
+    // ends as what it is: a request nobody waits for, not a database failure.
+    if (signal?.aborted) throw signal.reason as Error;
     throw em.getDriver().convertException(error as Error);
   }
   let cancelSent = false;
