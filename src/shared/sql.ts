@@ -1,4 +1,5 @@
 import type { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
+import { LRUCache } from 'lru-cache';
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { SqlSpend } from '../observability/sql-spend';
@@ -144,6 +145,37 @@ export class FixedStatement {
       throw new Error(`FixedStatement "${name}" is declared twice`);
     }
     FixedStatement.declared.add(name);
+  }
+}
+
+/** A statement's text with its `?` placeholders, and their values. */
+export interface RenderedStatement {
+  sql: string;
+  bindings: readonly unknown[];
+}
+
+/**
+ * Statements as the query builder rendered them, remembered by a key that decides the text and
+ * the values entirely (a list's filter, order, cursor and size): building a page's SELECT through
+ * MikroORM's query builder and knex was a seventh of a product page's CPU (bench/README.md), and
+ * the same listing is asked again and again. Text only, never rows: nothing read is kept, so
+ * nothing can be served stale. Bounded by an LRU.
+ */
+export class RenderedStatements {
+  private readonly cache: LRUCache<string, RenderedStatement>;
+
+  constructor(max = 1000) {
+    this.cache = new LRUCache({ max });
+  }
+
+  get(key: string, render: () => RenderedStatement): RenderedStatement {
+    let statement = this.cache.get(key);
+    if (!statement) {
+      const { sql, bindings } = render(); // knex's Sql carries more than the two
+      statement = { sql, bindings };
+      this.cache.set(key, statement);
+    }
+    return statement;
   }
 }
 

@@ -13,7 +13,7 @@ import {
   type ProductAndCategoryRow,
   type ProductRow,
 } from './product.view';
-import { FixedStatement, selectRows } from '../../shared/sql';
+import { FixedStatement, RenderedStatements, selectRows } from '../../shared/sql';
 
 export interface CategoryPageKey {
   categoryId: number;
@@ -22,6 +22,9 @@ export interface CategoryPageKey {
 
 const pageKeyOf = (k: CategoryPageKey) => `${k.categoryId}@${k.query.key}`;
 const countKeyOf = (k: CategoryPageKey) => `${k.categoryId}@${k.query.filterKey}`;
+
+/** Each recent query's page of one category (`parent.id`), rendered once. */
+const categoryPageStatements = new RenderedStatements();
 
 /**
  * A page of products for every category in a response (`categories { products(first: 10) }`),
@@ -34,15 +37,17 @@ export function createCategoryPageLoader(em: EntityManager) {
       const pages = new Map<string, ProductView[]>(keys.map((k) => [pageKeyOf(k), []]));
       for (const group of groupBy(keys, (k) => k.query.key)) {
         const { query } = group[0]!; // the same for the whole group
-        const page = em
-          .createQueryBuilder(Product, 'p')
-          .select(raw(productColumns('p')))
-          .where(query.pageWhere())
-          .andWhere(raw('p.category_id = parent.id'))
-          .orderBy(query.sort.orderBy())
-          .limit(query.page.size + 1)
-          .getKnexQuery()
-          .toSQL(); // `?` placeholders, as the outer statement uses
+        const page = categoryPageStatements.get(query.key, () =>
+          em
+            .createQueryBuilder(Product, 'p')
+            .select(raw(productColumns('p')))
+            .where(query.pageWhere())
+            .andWhere(raw('p.category_id = parent.id'))
+            .orderBy(query.sort.orderBy())
+            .limit(query.page.size + 1)
+            .getKnexQuery()
+            .toSQL(),
+        ); // `?` placeholders, as the outer statement uses
         const rows = await selectRows<ProductRow>(
           em,
           `select page.* from unnest(?::int[]) as parent(id) cross join lateral (${page.sql}) page`,

@@ -91,8 +91,13 @@ export class ProductSort {
   }
 
   /** The relevance expression to select with the rows, as `relevance` (RELEVANCE order only). */
+  /** Ordered by search relevance: each row is read with its rank (relevanceSelect). */
+  get byRelevance(): boolean {
+    return this.order.field === ProductOrderField.RELEVANCE;
+  }
+
   relevanceSelect(alias: string): RawQueryFragment | null {
-    if (this.order.field !== ProductOrderField.RELEVANCE) return null;
+    if (!this.byRelevance) return null;
     const [sql, params] = relevanceSql(this.search!, alias);
     return raw(`${sql} as relevance`, params);
   }

@@ -8,7 +8,7 @@ import type { ConnectionData } from '../../shared/connection';
 import { BadUserInputError } from '../../shared/errors';
 import type { Loaders } from '../../graphql/loaders';
 import { parseId } from '../../shared/ids';
-import { selectRows } from '../../shared/sql';
+import { RenderedStatements, selectRows, type RenderedStatement } from '../../shared/sql';
 import {
   encodeCursor,
   slicePage,
@@ -125,23 +125,33 @@ async function readPage(
   loaders: Loaders,
   query: ProductPageQuery,
 ): Promise<ProductView[]> {
-  const { sort, pageWhere, page } = query;
-  // RELEVANCE: the rank is selected with each row, for its cursor.
-  const relevance = sort.relevanceSelect('p');
-  const columns: RawQueryFragment = raw(productAndCategoryColumns('p'));
-  const rows = await selectRows<ProductAndCategoryRow & { relevance?: number }>(
-    em,
-    em
+  const { sql, bindings } = pageStatement(em, query);
+  const rows = await selectRows<ProductAndCategoryRow & { relevance?: number }>(em, sql, bindings);
+  const products = productViews(rows, loaders.categoryById);
+  if (query.sort.byRelevance) {
+    products.forEach((product, i) => query.sort.ranks.set(product, rows[i]!.relevance!));
+  }
+  return products;
+}
+
+/** Each recent product list's page SELECT, rendered once (RenderedStatements). */
+const pageStatements = new RenderedStatements();
+
+function pageStatement(em: EntityManager, query: ProductPageQuery): RenderedStatement {
+  return pageStatements.get(query.key, () => {
+    const { sort, pageWhere, page } = query;
+    // RELEVANCE: the rank is selected with each row, for its cursor.
+    const relevance = sort.relevanceSelect('p');
+    const columns: RawQueryFragment = raw(productAndCategoryColumns('p'));
+    return em
       .createQueryBuilder(Product, 'p')
       .select(relevance ? [columns, relevance] : [columns])
       .where(pageWhere())
       .orderBy(sort.orderBy())
       .limit(page.size + 1)
-      .getKnexQuery(),
-  );
-  const products = productViews(rows, loaders.categoryById);
-  if (relevance) products.forEach((product, i) => sort.ranks.set(product, rows[i]!.relevance!));
-  return products;
+      .getKnexQuery()
+      .toSQL();
+  });
 }
 
 export function productFilterWhere(filter?: ProductFilter | null): ObjectQuery<Product> {
