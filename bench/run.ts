@@ -9,6 +9,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { signToken } from '../src/auth/sign-token';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { machineSpeedMicros } from './machine-speed';
 import { buildServer, productionServerArgs } from './server-command';
 import { WORKLOADS, type Workload } from './workloads';
 
@@ -279,6 +280,8 @@ async function main(): Promise<void> {
       }
     }
 
+    const speedBefore = machineSpeedMicros();
+    log(`machine speed: ${speedBefore} µs for the fixed JS task (lower is faster)`);
     const idleRssMb = Math.round((await metrics(serverUrl)).rss / 1e6);
     const steps: Step[] = [];
     for (const workload of TIMED) {
@@ -333,6 +336,7 @@ async function main(): Promise<void> {
       SECONDS,
     );
 
+    const speed = { before: speedBefore, after: machineSpeedMicros() };
     const rows = steps
       .filter((s) => s.target === 'graphql')
       .map((s) => {
@@ -355,6 +359,9 @@ async function main(): Promise<void> {
       '',
       milestone(rows),
       '',
+      `Machine speed (bench/machine-speed.ts, lower is faster): ${speed.before} µs before the ` +
+        `timed steps, ${speed.after} µs after.`,
+      '',
       `Seed's claim (baseline W1, 10 connections): pool ${Math.round(pooled.requests.average)} req/s, ` +
         `new connection per request ${Math.round(unpooled.requests.average)} req/s — ` +
         `${Math.round((pooled.requests.average / Math.max(unpooled.requests.average, 1)) * 10) / 10}× with the pool.`,
@@ -366,7 +373,7 @@ async function main(): Promise<void> {
     const file = TIMED.length === WORKLOADS.length ? 'latest' : 'partial';
     writeFileSync(
       `bench/results/${file}.json`,
-      `${JSON.stringify({ at, seconds: SECONDS, steps, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
+      `${JSON.stringify({ at, seconds: SECONDS, machineSpeedMicros: speed, steps, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
     );
     writeFileSync(
       `bench/results/${file}.md`,
