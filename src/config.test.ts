@@ -35,10 +35,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  const IDP_CLAIMS = { JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'catalog-api' };
+
   it('signs development tokens with a fixed secret when none is set', () => {
     expect(loadConfig({}).JWT_SECRET).toBe(DEVELOPMENT_JWT_SECRET);
     expect(
-      loadConfig({ JWT_JWKS_URL: 'https://idp.example/jwks.json' }).JWT_SECRET,
+      loadConfig({ JWT_JWKS_URL: 'https://idp.example/jwks.json', ...IDP_CLAIMS }).JWT_SECRET,
     ).toBeUndefined();
   });
 
@@ -50,6 +52,14 @@ describe('loadConfig', () => {
     ],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32/],
     [{ JWT_SECRET: 'x'.repeat(32), JWT_JWKS_URL: 'https://idp.example/jwks' }, /not both/],
+    [
+      { JWT_JWKS_URL: 'https://idp.example/jwks', JWT_ISSUER: 'https://idp.example/' },
+      /JWT_AUDIENCE: required with JWT_JWKS_URL/,
+    ],
+    [
+      { JWT_JWKS_URL: 'https://idp.example/jwks', JWT_AUDIENCE: 'catalog-api' },
+      /JWT_ISSUER: required with JWT_JWKS_URL/,
+    ],
   ])('refuses unsafe token settings %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
@@ -57,7 +67,11 @@ describe('loadConfig', () => {
   it('starts in production with its own secret or a JWKS URL', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40) })).not.toThrow();
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/jwks' }),
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_JWKS_URL: 'https://idp.example/jwks',
+        ...IDP_CLAIMS,
+      }),
     ).not.toThrow();
   });
 

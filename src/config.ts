@@ -145,6 +145,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.JWT_SECRET && config.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both');
   }
+  if (config.JWT_JWKS_URL) {
+    // A provider's keys sign the tokens of every application it serves: without `aud`, a token
+    // issued to another of them would be taken for one issued to this API.
+    if (!config.JWT_AUDIENCE) {
+      problems.push('JWT_AUDIENCE: required with JWT_JWKS_URL (the `aud` this API accepts)');
+    }
+    if (!config.JWT_ISSUER) {
+      problems.push('JWT_ISSUER: required with JWT_JWKS_URL (the `iss` of your provider)');
+    }
+  }
   if (config.NODE_ENV === 'production') {
     if (config.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
       problems.push('JWT_SECRET: the development secret is public; production needs its own');

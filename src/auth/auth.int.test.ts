@@ -104,7 +104,7 @@ describe('bearer tokens (HS256)', () => {
 describe('bearer tokens from an identity provider (JWKS)', () => {
   let jwks: Server;
   let server: TestServer;
-  let sign: (claims: { sub: string; roles?: string[] }) => Promise<string>;
+  let sign: (claims: { sub: string; roles?: string[]; audience?: string }) => Promise<string>;
 
   beforeAll(async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
@@ -120,6 +120,7 @@ describe('bearer tokens from an identity provider (JWKS)', () => {
       env: {
         JWT_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
         JWT_ISSUER: 'https://idp.test',
+        JWT_AUDIENCE: 'catalog-api',
       },
     });
     sign = (claims) =>
@@ -127,6 +128,7 @@ describe('bearer tokens from an identity provider (JWKS)', () => {
         .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
         .setSubject(claims.sub)
         .setIssuer('https://idp.test')
+        .setAudience(claims.audience ?? 'catalog-api')
         .setExpirationTime('5m')
         .sign(privateKey);
   });
@@ -143,6 +145,13 @@ describe('bearer tokens from an identity provider (JWKS)', () => {
       { token: admin },
     );
     expect(response.errors).toBeUndefined();
+  });
+
+  it('refuses a token the provider issued to another application', async () => {
+    const elsewhere = await sign({ sub: 'idp-admin', roles: ['admin'], audience: 'billing-api' });
+    const response = await server.gql(READ, {}, { token: elsewhere });
+    expect(response.status).toBe(401);
+    expect(response.errors?.[0]?.message).toBe('The token\'s "aud" claim is not accepted');
   });
 
   it('refuses an HS256 token, even one signed with the development secret', async () => {
