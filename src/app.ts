@@ -50,6 +50,8 @@ export interface AppOptions {
 
 export interface App {
   http: FastifyInstance;
+  /** Serves `GET /metrics` on METRICS_PORT (not listening yet); null when /metrics is on `http`. */
+  metricsHttp: FastifyInstance | null;
   apollo: ApolloServer<Context>;
   readiness: Readiness;
   metrics: Metrics;
@@ -177,13 +179,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   });
   registerHealthRoutes(http, orm, readiness);
-  http.get('/metrics', async (_request, reply) => {
+  // METRICS_PORT moves the scrape to a listener of its own, away from the API's address.
+  const metricsHttp = config.METRICS_PORT === undefined ? http : Fastify({ logger: false });
+  metricsHttp.get('/metrics', async (_request, reply) => {
     void reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 
   return {
     http,
+    metricsHttp: metricsHttp === http ? null : metricsHttp,
     apollo,
     readiness,
     metrics,
@@ -192,6 +197,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await apollo.stop();
       // Operations whose clients left run on with no connection holding HTTP open.
       await operationGate.idle();
+      if (metricsHttp !== http) await metricsHttp.close();
     },
   };
 }

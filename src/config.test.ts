@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: /],
     [{ SEED_DEMO: 'maybe' }, /SEED_DEMO: /],
     [{ NODE_ENV: 'staging' }, /NODE_ENV: /],
+    [{ PORT: '4000', METRICS_PORT: '4000' }, /METRICS_PORT: must differ from PORT/],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -16,6 +16,11 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('localhost'),
   PORT: port.default(4000),
+  /**
+   * Unset: `GET /metrics` on PORT, next to the API. Set: only on this port (same HOST), so the
+   * API's public address does not show operation names, error counts and pool state.
+   */
+  METRICS_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Unset: the app starts an embedded PostgreSQL of its own (see src/db/embedded-postgres.ts). */
@@ -141,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if (config.DB_POOL_MIN > config.DB_POOL_MAX) {
     problems.push(`DB_POOL_MIN: must not exceed DB_POOL_MAX (${config.DB_POOL_MAX})`);
+  }
+  if (config.METRICS_PORT !== undefined && config.METRICS_PORT === config.PORT && config.PORT) {
+    problems.push(`METRICS_PORT: must differ from PORT (${config.PORT}); unset it to serve both`);
   }
   if (config.JWT_SECRET && config.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both');

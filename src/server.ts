@@ -82,6 +82,13 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     const app = await buildApp({ orm, config, logger, readiness });
     cleanup.push(() => app.close());
     const address = await app.http.listen({ host: config.HOST, port: config.PORT });
+    if (app.metricsHttp && config.METRICS_PORT !== undefined) {
+      const metricsAddress = await app.metricsHttp.listen({
+        host: config.HOST,
+        port: config.METRICS_PORT,
+      });
+      logger.info(`metrics at ${metricsAddress}/metrics`);
+    }
 
     const lockUrl = config.DATABASE_MIGRATION_URL ?? databaseUrl;
     const databaseReady = prepareWithRetry(

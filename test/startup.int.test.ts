@@ -72,10 +72,14 @@ describe('npm start with no DATABASE_URL', () => {
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('shutting down');
 
-    const second = startMain(env);
+    // Restarted with its metrics on a port of their own.
+    const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
+    const second = startMain({ ...env, METRICS_PORT: new URL(metricsUrl).port });
     running.push(second);
     await waitUntilReady(url, second);
     expect(second.output()).not.toContain('demo catalog seeded');
+    expect((await fetch(metricsUrl)).status).toBe(200);
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
     const after = await gql<{
       products: { totalCount: number; edges: { node: { name: string } }[] };
     }>(
@@ -86,6 +90,7 @@ describe('npm start with no DATABASE_URL', () => {
 
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+    await expect(fetch(metricsUrl)).rejects.toThrow(); // closed with the rest
     // The embedded PostgreSQL went down with the server: its port is free again.
     const probe = new pg.Client({
       connectionString: `postgresql://postgres:postgres@127.0.0.1:${pgPort}/catalog`,

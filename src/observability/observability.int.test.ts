@@ -98,3 +98,21 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/process_resident_memory_bytes \d+/);
   });
 });
+
+describe('METRICS_PORT', () => {
+  it('moves /metrics to a listener of its own, off the API address', async () => {
+    const separate = await startTestServer({ env: { METRICS_PORT: '0' } });
+    try {
+      const metricsUrl = await separate.app.metricsHttp!.listen({ host: '127.0.0.1', port: 0 });
+      await separate.gql('query Counted { categories { id } }');
+      expect((await fetch(`${separate.url}/metrics`)).status).toBe(404);
+      const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+      expect(text).toMatch(
+        /graphql_operation_duration_seconds_count\{operation="Counted",type="query",outcome="ok"\} 1/,
+      );
+      expect((await fetch(`${metricsUrl}/graphql`)).status).toBe(404); // and nothing else there
+    } finally {
+      await separate.close();
+    }
+  });
+});
