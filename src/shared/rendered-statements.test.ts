@@ -3,7 +3,7 @@ import { RenderedStatements } from './sql';
 
 describe('RenderedStatements', () => {
   it('renders a key once, keeps only the text and values, and forgets beyond its bound', () => {
-    const statements = new RenderedStatements(2);
+    const statements = new RenderedStatements(30, 10); // key + text: 9 characters each here
     let renders = 0;
     const render = (sql: string) => () => {
       renders += 1;
@@ -12,12 +12,21 @@ describe('RenderedStatements', () => {
     const first = statements.get('a', render('select 1'));
     expect(statements.get('a', render('not used'))).toBe(first);
     expect(first).toEqual({ sql: 'select 1', bindings: [1] });
-    statements.get('b', render('select 2'));
-    statements.get('c', render('select 3')); // 'a' is the least recently used: forgotten
+    for (const key of 'bcd') statements.get(key, render('select n')); // 36 > 30: 'a' goes
     expect(statements.get('a', render('select 1 again'))).toEqual({
       sql: 'select 1 again',
-      bindings: [4],
+      bindings: [5],
     });
-    expect(renders).toBe(4);
+    expect(renders).toBe(5);
+  });
+
+  it('renders a statement too long to keep every time', () => {
+    const statements = new RenderedStatements(1000, 20);
+    const long = `select '${'x'.repeat(50)}'`;
+    let renders = 0;
+    const render = () => ((renders += 1), { sql: long, bindings: [] });
+    statements.get('a', render);
+    statements.get('a', render);
+    expect(renders).toBe(2);
   });
 });

@@ -159,13 +159,19 @@ export interface RenderedStatement {
  * the values entirely (a list's filter, order, cursor and size): building a page's SELECT through
  * MikroORM's query builder and knex was a seventh of a product page's CPU (bench/README.md), and
  * the same listing is asked again and again. Text only, never rows: nothing read is kept, so
- * nothing can be served stale. Bounded by an LRU.
+ * nothing can be served stale. Bounded by an LRU in characters (key and text), because a
+ * client chooses how long its filter strings are: a statement longer than `maxEntryChars` is
+ * rendered every time instead of being kept.
  */
 export class RenderedStatements {
   private readonly cache: LRUCache<string, RenderedStatement>;
 
-  constructor(max = 1000) {
-    this.cache = new LRUCache({ max });
+  constructor(maxChars = 2_000_000, maxEntryChars = maxChars / 50) {
+    this.cache = new LRUCache({
+      maxSize: maxChars,
+      maxEntrySize: maxEntryChars,
+      sizeCalculation: (statement, key) => key.length + statement.sql.length,
+    });
   }
 
   get(key: string, render: () => RenderedStatement): RenderedStatement {
