@@ -3,7 +3,7 @@ import { RenderedStatements } from './sql';
 
 describe('RenderedStatements', () => {
   it('renders a key once, keeps only the text and values, and forgets beyond its bound', () => {
-    const statements = new RenderedStatements(30, 10); // key + text: 9 characters each here
+    const statements = new RenderedStatements(60, 30); // key, text, a number: 17 each here
     let renders = 0;
     const render = (sql: string) => () => {
       renders += 1;
@@ -12,7 +12,7 @@ describe('RenderedStatements', () => {
     const first = statements.get('a', render('select 1'));
     expect(statements.get('a', render('not used'))).toBe(first);
     expect(first).toEqual({ sql: 'select 1', bindings: [1] });
-    for (const key of 'bcd') statements.get(key, render('select n')); // 36 > 30: 'a' goes
+    for (const key of 'bcd') statements.get(key, render('select n')); // 68 > 60: 'a' goes
     expect(statements.get('a', render('select 1 again'))).toEqual({
       sql: 'select 1 again',
       bindings: [5],
@@ -25,6 +25,15 @@ describe('RenderedStatements', () => {
     const long = `select '${'x'.repeat(50)}'`;
     let renders = 0;
     const render = () => ((renders += 1), { sql: long, bindings: [] });
+    statements.get('a', render);
+    statements.get('a', render);
+    expect(renders).toBe(2);
+  });
+
+  it('counts string values too: a long filter is a value, not text', () => {
+    const statements = new RenderedStatements(1000, 20);
+    let renders = 0;
+    const render = () => ((renders += 1), { sql: 'select ?', bindings: ['x'.repeat(50)] });
     statements.get('a', render);
     statements.get('a', render);
     expect(renders).toBe(2);

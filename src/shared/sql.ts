@@ -159,9 +159,9 @@ export interface RenderedStatement {
  * the values entirely (a list's filter, order, cursor and size): building a page's SELECT through
  * MikroORM's query builder and knex was a seventh of a product page's CPU (bench/README.md), and
  * the same listing is asked again and again. Text only, never rows: nothing read is kept, so
- * nothing can be served stale. Bounded by an LRU in characters (key and text), because a
- * client chooses how long its filter strings are: a statement longer than `maxEntryChars` is
- * rendered every time instead of being kept.
+ * nothing can be served stale. Bounded by an LRU in characters (key, text and string values),
+ * because a client chooses how long its filter strings are: a statement longer than
+ * `maxEntryChars` is rendered every time instead of being kept.
  */
 export class RenderedStatements {
   private readonly cache: LRUCache<string, RenderedStatement>;
@@ -170,7 +170,7 @@ export class RenderedStatements {
     this.cache = new LRUCache({
       maxSize: maxChars,
       maxEntrySize: maxEntryChars,
-      sizeCalculation: (statement, key) => key.length + statement.sql.length,
+      sizeCalculation: (statement, key) => key.length + renderedLength(statement),
     });
   }
 
@@ -183,6 +183,14 @@ export class RenderedStatements {
     }
     return statement;
   }
+}
+
+/** A rendered statement's size: its text, and its values (a filter's text is a value). */
+function renderedLength({ sql, bindings }: RenderedStatement): number {
+  return bindings.reduce<number>(
+    (length, value) => length + (typeof value === 'string' ? value.length : 8),
+    sql.length,
+  );
 }
 
 /** Connections of engines told not to name their statements (DB_PREPARED_STATEMENTS=false). */
