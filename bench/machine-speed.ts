@@ -9,7 +9,11 @@ export function machineSpeedMicros(): number {
   const answer = {
     data: {
       product: {
-        ...{ id: '5', sku: 'SKU-00005', name: 'Product 5', price: '2.85', stock: 5 },
+        id: '5',
+        sku: 'SKU-00005',
+        name: 'Product 5',
+        price: '2.85',
+        stock: 5,
         category: { id: '1', name: 'Category 01' },
       },
     },

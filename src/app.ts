@@ -180,15 +180,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   registerHealthRoutes(http, orm, readiness);
   // METRICS_PORT moves the scrape to a listener of its own, away from the API's address.
-  const metricsHttp = config.METRICS_PORT === undefined ? http : Fastify({ logger: false });
-  metricsHttp.get('/metrics', async (_request, reply) => {
+  const metricsHttp = config.METRICS_PORT === undefined ? null : Fastify({ logger: false });
+  (metricsHttp ?? http).get('/metrics', async (_request, reply) => {
     void reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
 
   return {
     http,
-    metricsHttp: metricsHttp === http ? null : metricsHttp,
+    metricsHttp,
     apollo,
     readiness,
     metrics,
@@ -197,7 +197,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await apollo.stop();
       // Operations whose clients left run on with no connection holding HTTP open.
       await operationGate.idle();
-      if (metricsHttp !== http) await metricsHttp.close();
+      await metricsHttp?.close();
     },
   };
 }

@@ -147,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.DB_POOL_MIN > config.DB_POOL_MAX) {
     problems.push(`DB_POOL_MIN: must not exceed DB_POOL_MAX (${config.DB_POOL_MAX})`);
   }
-  if (config.METRICS_PORT !== undefined && config.METRICS_PORT === config.PORT && config.PORT) {
+  if (config.METRICS_PORT === config.PORT && config.PORT !== 0) {
     problems.push(`METRICS_PORT: must differ from PORT (${config.PORT}); unset it to serve both`);
   }
   if (config.JWT_SECRET && config.JWT_JWKS_URL) {

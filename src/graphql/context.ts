@@ -4,7 +4,7 @@ import type { Viewer } from '../auth/viewer';
 import type { OperationReport } from '../observability/operation-report.plugin';
 import { SqlSpend } from '../observability/sql-spend';
 import { cancelReadsOnAbort } from '../shared/sql';
-import { createLoaders, type Loaders } from './loaders';
+import { Loaders } from './loaders';
 
 /** What every resolver of one GraphQL operation shares, and nothing outside it does. */
 export interface Context {
@@ -41,7 +41,7 @@ export function createContext(
   cancelReadsOnAbort(em, signal);
   return {
     em,
-    loaders: createLoaders(em),
+    loaders: new Loaders(em),
     viewer,
     requestId: request.id,
     log: request.log,

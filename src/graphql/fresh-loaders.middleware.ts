@@ -1,6 +1,6 @@
 import type { MiddlewareFn } from 'type-graphql';
 import type { Context } from './context';
-import { createLoaders } from './loaders';
+import { Loaders } from './loaders';
 
 /**
  * After a mutation, the request's loaders may hold what it just changed (a product's reviews,
@@ -10,6 +10,6 @@ export const FreshLoadersAfterWrite: MiddlewareFn<Context> = async ({ context },
   try {
     return (await next()) as unknown;
   } finally {
-    context.loaders = createLoaders(context.em);
+    context.loaders = new Loaders(context.em);
   }
 };

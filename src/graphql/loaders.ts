@@ -52,7 +52,3 @@ export class Loaders {
     return (this.searchHighlightLoader ??= createSearchHighlightLoader(this.em));
   }
 }
-
-export function createLoaders(em: EntityManager): Loaders {
-  return new Loaders(em);
-}

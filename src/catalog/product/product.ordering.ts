@@ -90,12 +90,12 @@ export class ProductSort {
       : base;
   }
 
-  /** The relevance expression to select with the rows, as `relevance` (RELEVANCE order only). */
   /** Ordered by search relevance: each row is read with its rank (relevanceSelect). */
   get byRelevance(): boolean {
     return this.order.field === ProductOrderField.RELEVANCE;
   }
 
+  /** The relevance expression to select with the rows, as `relevance` (RELEVANCE order only). */
   relevanceSelect(alias: string): RawQueryFragment | null {
     if (!this.byRelevance) return null;
     const [sql, params] = relevanceSql(this.search!, alias);
