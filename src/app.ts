@@ -35,6 +35,8 @@ declare module 'fastify' {
     clientGone?: AbortSignal;
     /** /graphql: gives the request's turn back to the operation gate. */
     operationTurn?: () => void;
+    /** /graphql: the operation's context, whose session ends when the request is answered. */
+    graphqlContext?: Context;
   }
 }
 
@@ -151,6 +153,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       // client has gone: work that cannot be cancelled still counts against the limit.
       request.operationTurn = await operationGate.enter(signal);
       const context = createContext(orm, request, viewer, signal);
+      request.graphqlContext = context;
       request.graphqlReport = context.report;
       return context;
     },
@@ -173,7 +176,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
       try {
         return await graphqlHandler.call(this, request, reply);
       } finally {
-        // Apollo has answered (or failed): the operation is over, its turn goes to the next.
+        // Apollo has answered (or failed): the operation is over, its session is dropped and
+        // its turn goes to the next.
+        request.graphqlContext?.end();
         request.operationTurn?.();
       }
     },

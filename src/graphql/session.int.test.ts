@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ValidationError } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Product } from '../catalog/product/product.entity';
 import {
   createCategory,
@@ -12,12 +13,25 @@ import { startTestServer, type TestServer } from '../../test/support/server';
 import { countStatements } from '../../test/support/sql-counter';
 import type { Category } from '../catalog/category/category.entity';
 import type { Context } from './context';
+import type { Loaders } from './loaders';
 
-/** Remembers the context of every operation, to inspect what each request was given. */
-const seenContexts: Context[] = [];
+/**
+ * Remembers what every operation was given, to inspect it: its context, and its session as it
+ * was while the operation ran (the context lets go of it once the request is answered).
+ */
+interface Seen {
+  context: Context;
+  em: EntityManager;
+  loaders: Loaders;
+}
+const seenContexts: Seen[] = [];
 const recordContexts: ApolloServerPlugin<Context> = {
   async requestDidStart({ contextValue }) {
-    seenContexts.push(contextValue);
+    seenContexts.push({
+      context: contextValue,
+      em: contextValue.em,
+      loaders: contextValue.loaders,
+    });
   },
 };
 
@@ -111,9 +125,21 @@ describe('the session per request', () => {
   it('never writes during a read: the fork has nothing to flush', async () => {
     seenContexts.splice(0);
     await server.gql('{ products(first: 5) { edges { node { id name } } } }');
-    const [context] = seenContexts;
-    context!.em.getUnitOfWork().computeChangeSets();
-    expect(context!.em.getUnitOfWork().getChangeSets()).toHaveLength(0);
+    const [seen] = seenContexts;
+    seen!.em.getUnitOfWork().computeChangeSets();
+    expect(seen!.em.getUnitOfWork().getChangeSets()).toHaveLength(0);
+  });
+
+  it('drops the session when the request is answered', async () => {
+    seenContexts.splice(0);
+    const response = await server.gql('{ products(first: 1) { totalCount } }');
+    expect(response.errors).toBeUndefined();
+    const [seen] = seenContexts;
+    // The context Apollo handed to the resolvers no longer reaches the fork or its loaders…
+    expect(() => seen!.context.em).toThrow('This request has ended: its session is closed');
+    expect(() => seen!.context.loaders).toThrow('This request has ended');
+    // …while what describes the request stays readable (the request log reads it last).
+    expect(seen!.context.report.operationType).toBe('query');
   });
 
   it('reads a row changed by plain SQL between two requests fresh, not from a cache', async () => {
