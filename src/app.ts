@@ -16,7 +16,7 @@ import { OperationGate } from './graphql/operation-gate';
 import { queryLimits } from './graphql/limits';
 import { queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
-import { abortOnDisconnect } from './http/client-disconnect';
+import { watchDeparture } from './http/client-disconnect';
 import { registerHealthRoutes, type Readiness } from './http/health';
 import { registerHttpErrors } from './http/http-errors';
 import { registerPlayground, sendPlayground, wantsPlayground } from './http/playground';
@@ -25,14 +25,15 @@ import type { AppLogger } from './logger';
 import { createMetrics, observeOperationGate, type Metrics } from './observability/metrics';
 import { operationReportPlugin } from './observability/operation-report.plugin';
 import { sqlBudgetPlugin } from './observability/sql-budget';
+import type { ClientDeparture } from './shared/client-departure';
 import { ServiceUnavailableError } from './shared/errors';
 
 const GRAPHQL_PATH = '/graphql';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** /graphql: aborts when the client goes away before its answer is complete. */
-    clientGone?: AbortSignal;
+    /** /graphql: tells when the client goes away before its answer is complete. */
+    clientDeparture?: ClientDeparture;
     /** /graphql: gives the request's turn back to the operation gate. */
     operationTurn?: () => void;
     /** /graphql: the operation's context, whose session ends when the request is answered. */
@@ -148,11 +149,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       }
       // The viewer is resolved once per request; a bad token stops it with 401.
       const viewer = await verifyToken(request.headers.authorization);
-      const signal = request.clientGone!;
+      const departure = request.clientDeparture!;
       // Held until the operation has ended (the handler below gives it back), even when its
       // client has gone: work that cannot be cancelled still counts against the limit.
-      request.operationTurn = await operationGate.enter(signal);
-      const context = createContext(orm, request, viewer, signal);
+      request.operationTurn = await operationGate.enter(departure);
+      const context = createContext(orm, request, viewer, departure);
       request.graphqlContext = context;
       request.graphqlReport = context.report;
       return context;
@@ -163,7 +164,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     method: ['GET', 'POST', 'OPTIONS'],
     // Watched from the start, so a client that leaves while its token is checked is seen too.
     onRequest: (request, reply, done) => {
-      request.clientGone = abortOnDisconnect(reply.raw);
+      request.clientDeparture = watchDeparture(reply.raw);
       done();
     },
     // A browser opening the endpoint gets the Playground; every other request goes to Apollo.

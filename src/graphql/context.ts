@@ -3,14 +3,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Viewer } from '../auth/viewer';
 import type { OperationReport } from '../observability/operation-report.plugin';
 import { SqlSpend } from '../observability/sql-spend';
-import { cancelReadsOnAbort } from '../shared/sql';
+import { ClientDeparture } from '../shared/client-departure';
+import { cancelReadsOnDeparture } from '../shared/sql';
 import { Loaders } from './loaders';
 
 /** The request's unit of work and what hangs off it: released as a whole when it ends. */
 interface Session {
   em: EntityManager;
   loaders: Loaders;
-  signal: AbortSignal;
+  departure: ClientDeparture;
   sql: SqlSpend;
 }
 
@@ -55,9 +56,9 @@ export class Context {
     (this.open.session ?? ended()).loaders = loaders;
   }
 
-  /** Aborts when the client goes away before its answer is complete. */
+  /** Aborts when the client goes away before its answer is complete (made on first use). */
   get signal(): AbortSignal {
-    return this.open.session?.signal ?? ended();
+    return (this.open.session?.departure ?? ended()).signal;
   }
 
   /** The SQL this operation ran so far (statements, time), booked by its session. */
@@ -73,7 +74,7 @@ export class Context {
   end(): void {
     const session = this.open.session;
     if (!session) return;
-    session.em = session.loaders = session.signal = session.sql = undefined;
+    session.em = session.loaders = session.departure = session.sql = undefined;
     this.open.session = null;
   }
 }
@@ -91,14 +92,14 @@ export function createContext(
   orm: MikroORM,
   request: { id: string; log: FastifyBaseLogger },
   viewer: Viewer | null,
-  signal: AbortSignal = new AbortController().signal,
+  departure = new ClientDeparture(),
 ): Context {
   const sql = new SqlSpend();
   const em = orm.em.fork({ loggerContext: sql.loggerContext() });
   // A client that leaves takes its reads with it: their running SQL is cancelled.
-  cancelReadsOnAbort(em, signal);
+  cancelReadsOnDeparture(em, departure);
   return new Context(
-    { em, loaders: new Loaders(em), signal, sql },
+    { em, loaders: new Loaders(em), departure, sql },
     viewer,
     request.id,
     request.log,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { OperationGate } from './operation-gate';
+import { ClientDeparture } from '../shared/client-departure';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -41,16 +42,16 @@ describe('OperationGate', () => {
     expect(gate.active).toBe(0);
   });
 
-  it('lets a waiter leave when its signal aborts, and refuses one already aborted', async () => {
+  it('lets a waiter leave when its client leaves, and refuses one already gone', async () => {
     const gate = new OperationGate(1, 10_000);
     const release = await gate.enter();
-    const controller = new AbortController();
-    const waiting = gate.enter(controller.signal);
+    const client = new ClientDeparture();
+    const waiting = gate.enter(client);
     await tick();
-    controller.abort(new Error('gone'));
+    client.leave(new Error('gone'));
     await expect(waiting).rejects.toThrow('gone');
     expect(gate.waiting).toBe(0);
-    await expect(gate.enter(controller.signal)).rejects.toThrow('gone');
+    await expect(gate.enter(client)).rejects.toThrow('gone');
     release();
     expect(gate.active).toBe(0);
   });
@@ -59,12 +60,12 @@ describe('OperationGate', () => {
     const gate = new OperationGate(1, 10_000);
     await gate.idle(); // idle from the start
     const first = await gate.enter();
-    const left = new AbortController();
-    const second = gate.enter(left.signal).catch(() => 'left');
+    const left = new ClientDeparture();
+    const second = gate.enter(left).catch(() => 'left');
     const third = gate.enter();
     let idle = false;
     void gate.idle().then(() => (idle = true));
-    left.abort(); // the second leaves the queue before its turn
+    left.leave(); // the second leaves the queue before its turn
     expect(await second).toBe('left');
     first();
     const last = await third;

@@ -1,3 +1,4 @@
+import type { ClientDeparture } from '../shared/client-departure';
 import { ServiceUnavailableError } from '../shared/errors';
 
 /**
@@ -41,10 +42,10 @@ export class OperationGate {
 
   /**
    * Resolves with a release function once the operation may run. Rejects when the wait passes
-   * `maxWaitMs`, or with the signal's reason when it aborts (the client went away) first.
+   * `maxWaitMs`, or with the departure's reason when the client leaves first.
    */
-  enter(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  enter(departure?: ClientDeparture): Promise<() => void> {
+    if (departure?.reason) return Promise.reject(departure.reason);
     if (this.running < this.limit && this.queue.size === 0) {
       this.running += 1;
       return Promise.resolve(this.releaser());
@@ -57,10 +58,10 @@ export class OperationGate {
           resolve(this.releaser());
         },
       };
-      const onAbort = () => {
+      const stopWatching = departure?.onLeave((reason) => {
         leave();
-        reject(signal!.reason as Error);
-      };
+        reject(reason);
+      });
       const timer = setTimeout(() => {
         leave();
         reject(
@@ -72,11 +73,10 @@ export class OperationGate {
       }, this.maxWaitMs);
       const leave = () => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        stopWatching?.();
         this.queue.delete(waiter);
         this.settleIfIdle();
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.add(waiter);
     });
   }

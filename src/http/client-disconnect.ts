@@ -1,15 +1,11 @@
 import type { ServerResponse } from 'node:http';
-import { ClientClosedRequestError } from '../shared/errors';
+import { ClientDeparture } from '../shared/client-departure';
 
-/**
- * A signal that aborts when the client goes away before its response is complete: the socket
- * closed with the response unfinished. What the request started listens to it: its wait for an
- * operation slot ends and its running SQL is cancelled (see shared/sql.ts).
- */
-export function abortOnDisconnect(response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
+/** Watches `response`: its socket closing with the answer unfinished is the client leaving. */
+export function watchDeparture(response: ServerResponse): ClientDeparture {
+  const departure = new ClientDeparture();
   response.once('close', () => {
-    if (!response.writableFinished) controller.abort(new ClientClosedRequestError());
+    if (!response.writableFinished) departure.leave();
   });
-  return controller.signal;
+  return departure;
 }

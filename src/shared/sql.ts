@@ -3,13 +3,14 @@ import { LRUCache } from 'lru-cache';
 import type { Socket } from 'node:net';
 import pg from 'pg';
 import { SqlSpend } from '../observability/sql-spend';
+import type { ClientDeparture } from './client-departure';
 
 /** The request a session serves, once it has a way to tell that its client went away. */
-const requestSignals = new WeakMap<EntityManager, AbortSignal>();
+const departures = new WeakMap<EntityManager, ClientDeparture>();
 
-/** From now on, reads through `em` stop when `signal` aborts (see selectRows). */
-export function cancelReadsOnAbort(em: EntityManager, signal: AbortSignal): void {
-  requestSignals.set(em, signal);
+/** From now on, reads through `em` stop when the client leaves (see selectRows). */
+export function cancelReadsOnDeparture(em: EntityManager, departure: ClientDeparture): void {
+  departures.set(em, departure);
 }
 
 /** PostgreSQL's query_canceled: what a cancel request makes of a running statement. */
@@ -22,7 +23,7 @@ const QUERY_CANCELED = '57014';
  * like any other), and a driver error becomes MikroORM's exception for it, as `em.find` would
  * throw — which is what tells "the database is unavailable" (SERVICE_UNAVAILABLE) from a bug.
  *
- * When the session's client goes away (cancelReadsOnAbort), nothing more starts, and a statement
+ * When the session's client goes away (cancelReadsOnDeparture), nothing more starts, and a statement
  * still running is cancelled with PostgreSQL's cancel request, so its connection is back in the
  * pool at once instead of when a slow query would have finished. That is why the connection is
  * taken explicitly: the cancel needs the backend it runs on.
@@ -32,8 +33,8 @@ export async function selectRows<T>(
   sql: string | Knex.QueryBuilder | FixedStatement,
   params: readonly unknown[] = [],
 ): Promise<T[]> {
-  const signal = requestSignals.get(em);
-  signal?.throwIfAborted();
+  const departure = departures.get(em);
+  departure?.throwIfGone();
   const connection = em.getConnection();
   const knex = connection.getKnex();
   const pool = knex.client as KnexPool;
@@ -46,7 +47,7 @@ export async function selectRows<T>(
   } catch (error) {
     // Its client gone, a read that found no connection (the pool closing at shutdown, say)
     // ends as what it is: a request nobody waits for, not a database failure.
-    if (signal?.aborted) throw signal.reason as Error;
+    if (departure?.reason) throw departure.reason;
     throw em.getDriver().convertException(error as Error);
   }
   let cancelSent = false;
@@ -55,10 +56,11 @@ export async function selectRows<T>(
     sendCancelRequest(client);
   };
   let cancelled = false;
+  let stopWatching: (() => void) | undefined;
   try {
     // The client may have left while this waited for a connection.
-    signal?.throwIfAborted();
-    signal?.addEventListener('abort', cancel, { once: true });
+    departure?.throwIfGone();
+    stopWatching = departure?.onLeave(cancel);
     // Announced as knex announces its own statements, so every observer of the pool's
     // statements (the statement metrics) sees this one too.
     const announced = {
@@ -82,10 +84,10 @@ export async function selectRows<T>(
       throw error;
     }
   } catch (error) {
-    if (signal?.aborted && (cancelled || error === signal.reason)) throw signal.reason as Error;
+    if (departure?.reason && (cancelled || error === departure.reason)) throw departure.reason;
     throw em.getDriver().convertException(error as Error);
   } finally {
-    signal?.removeEventListener('abort', cancel);
+    stopWatching?.();
     // A cancel may still be on its way after the statement ended (done, or cancelled by the
     // statement timeout at the same moment): it must not reach the next statement on this
     // connection, so the pool discards the connection instead.
