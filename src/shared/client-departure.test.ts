@@ -10,7 +10,7 @@ describe('ClientDeparture', () => {
     client.onLeave(watching);
     const stop = client.onLeave(stopped);
     stop();
-    expect(client.gone).toBe(false);
+    expect(client.reason).toBeUndefined();
     expect(() => client.throwIfGone()).not.toThrow();
 
     client.leave();

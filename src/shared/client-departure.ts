@@ -16,10 +16,6 @@ export class ClientDeparture {
   private listeners: Set<(reason: Error) => void> | undefined;
   private controller: AbortController | undefined;
 
-  get gone(): boolean {
-    return this.reason !== undefined;
-  }
-
   throwIfGone(): void {
     if (this.reason) throw this.reason;
   }

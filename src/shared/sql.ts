@@ -23,10 +23,10 @@ const QUERY_CANCELED = '57014';
  * like any other), and a driver error becomes MikroORM's exception for it, as `em.find` would
  * throw — which is what tells "the database is unavailable" (SERVICE_UNAVAILABLE) from a bug.
  *
- * When the session's client goes away (cancelReadsOnDeparture), nothing more starts, and a statement
- * still running is cancelled with PostgreSQL's cancel request, so its connection is back in the
- * pool at once instead of when a slow query would have finished. That is why the connection is
- * taken explicitly: the cancel needs the backend it runs on.
+ * When the session's client goes away (cancelReadsOnDeparture), nothing more starts, and a
+ * statement still running is cancelled with PostgreSQL's cancel request, so its connection is
+ * back in the pool at once instead of when a slow query would have finished. That is why the
+ * connection is taken explicitly: the cancel needs the backend it runs on.
  */
 export async function selectRows<T>(
   em: EntityManager,
