@@ -36,8 +36,6 @@ declare module 'fastify' {
     clientDeparture?: ClientDeparture;
     /** /graphql: gives the request's turn back to the operation gate. */
     operationTurn?: () => void;
-    /** /graphql: the operation's context, whose session ends when the request is answered. */
-    graphqlContext?: Context;
   }
 }
 
@@ -155,7 +153,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       request.operationTurn = await operationGate.enter(departure);
       const context = createContext(orm, request, viewer, departure);
       request.graphqlContext = context;
-      request.graphqlReport = context.report;
       return context;
     },
   });

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import type { Context } from '../graphql/context';
 import type { Metrics } from '../observability/metrics';
-import type { OperationReport } from '../observability/operation-report.plugin';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set for /graphql requests once Apollo has built the operation's context. */
-    graphqlReport?: OperationReport;
+    /**
+     * Set for /graphql requests once Apollo has built the operation's context; its session
+     * ends when the request is answered, its report stays for this log line.
+     */
+    graphqlContext?: Context;
   }
 }
 
@@ -24,7 +27,7 @@ export function registerRequestLog(app: FastifyInstance, metrics: Metrics): void
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    const report = request.graphqlReport;
+    const report = request.graphqlContext?.report;
     const line = {
       method: request.method,
       route,

@@ -20,7 +20,11 @@ export class ClientDeparture {
     if (this.reason) throw this.reason;
   }
 
-  /** Calls `listener` once if the client leaves; the function returned stops watching. */
+  /**
+   * Calls `listener` once if the client leaves; the function returned stops watching. As with
+   * an AbortSignal's listeners, one added after the client has gone is not called: check
+   * `reason` (or `throwIfGone()`) first.
+   */
   onLeave(listener: (reason: Error) => void): () => void {
     const listeners = (this.listeners ??= new Set());
     listeners.add(listener);
