@@ -9,7 +9,7 @@ import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
 import { cachePolicyPlugins } from './graphql/cache-policy';
 import { createContext, type Context } from './graphql/context';
-import { compilingExecutor, fixedSchemaGateway } from './graphql/compiled-execution';
+import { CompiledExecution, fixedSchemaGateway } from './graphql/compiled-execution';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
 import { formatError } from './graphql/format-error';
 import { OperationGate } from './graphql/operation-gate';
@@ -93,12 +93,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     config.GRAPHQL_MAX_QUEUE_WAIT_MS,
   );
   observeOperationGate(metrics, operationGate);
-  const executor = compilingExecutor(schema, config.GRAPHQL_COMPILE_AFTER, {
+  const compiledExecution = new CompiledExecution(schema, config.GRAPHQL_COMPILE_AFTER, {
     compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
     logger,
   });
   const apollo = new ApolloServer<Context>({
-    gateway: fixedSchemaGateway(schema, executor),
+    gateway: fixedSchemaGateway(schema, compiledExecution.executor),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.GRAPHQL_INTROSPECTION,
@@ -118,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       sqlBudgetPlugin(metrics.registry, {
         exposeInResponses: config.NODE_ENV === 'development',
       }),
+      compiledExecution.plugin,
       ...(options.apolloPlugins ?? []),
     ],
   });

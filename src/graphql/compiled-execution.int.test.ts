@@ -239,6 +239,87 @@ describe('queries compiled after their second run', () => {
   });
 });
 
+describe('a compiled query without errors', () => {
+  let server: TestServer;
+  /** Operations Apollo executed itself (its execution hooks ran), by operation name. */
+  const executedByApollo: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      apolloPlugins: [
+        {
+          async requestDidStart() {
+            return {
+              async executionDidStart({ operationName }) {
+                executedByApollo.push(operationName ?? '');
+              },
+            };
+          },
+        },
+      ],
+    });
+    await createProduct(server.orm, { category: await createCategory(server.orm) });
+  });
+  afterAll(() => server.close());
+
+  it("is the answer itself: Apollo's execution step is skipped, the response is complete", async () => {
+    const query = 'query Listed { categories { name productCount } }';
+    const responses = [];
+    for (let i = 0; i < 3; i++) {
+      responses.push(
+        await fetch(`${server.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query }),
+        }),
+      );
+    }
+    // The first run on graphql-js, through Apollo; the second and third compiled, answered
+    // from the plugin.
+    expect(executedByApollo).toEqual(['Listed']);
+    const [first, ...compiled] = (await Promise.all(responses.map((r) => r.json()))) as unknown[];
+    expect(compiled).toEqual([first, first]);
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe('max-age=5, public');
+    }
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^graphql_operation_duration_seconds_count\{operation="Listed",type="query",outcome="ok"\} 3$/m,
+    );
+    expect(metrics).toMatch(/^graphql_operation_sql_statements_count\{operation="Listed"\} 3$/m);
+  });
+
+  it('leaves a compiled run with errors to Apollo, which reports it (run once, not twice)', async () => {
+    // The categories and the product are read (a statement each), then the product's review
+    // page refuses its cursor.
+    const query = `query Broken($id: ID!, $after: String) {
+      categories { id }
+      product(id: $id) { reviews(first: 1, after: $after) { totalCount } }
+    }`;
+    const id = (await server.sql<{ id: number }>('select id from product limit 1'))[0]!.id;
+    for (let i = 0; i < 2; i++) await server.gql(query, { id: String(id) });
+    const before = executedByApollo.length;
+    const statementsBefore = await statementsOf(server, 'Broken');
+    const failed = await server.gql(query, { id: String(id), after: 'not-a-cursor' });
+    expect(failed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(failed.data).toEqual({ categories: [{ id: expect.any(String) }], product: null });
+    expect(executedByApollo.slice(before)).toEqual(['Broken']);
+    // Handed over as it ran: the compiled run's result, not a second execution.
+    expect((await statementsOf(server, 'Broken')) - statementsBefore).toBe(2);
+  });
+});
+
+async function statementsOf(server: TestServer, operation: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = new RegExp(
+    `^graphql_operation_sql_statements_sum\\{operation="${operation}"\\} (\\d+)$`,
+    'm',
+  );
+  return Number(line.exec(text)?.[1] ?? 0);
+}
+
 describe('GRAPHQL_COMPILE_AFTER=0', () => {
   let server: TestServer;
   beforeAll(async () => {

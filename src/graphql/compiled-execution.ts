@@ -1,3 +1,8 @@
+import {
+  HeaderMap,
+  type ApolloServerPlugin,
+  type GraphQLRequestContextResponseForOperation,
+} from '@apollo/server';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
   BREAK,
@@ -8,7 +13,6 @@ import {
   visit,
   type ASTNode,
   type DocumentNode,
-  type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
@@ -38,62 +42,109 @@ export type CompileOutcome = 'ok' | 'failed' | 'skipped';
  *
  * Mutations stay with graphql-js: they are rare, and their serial execution is where a
  * difference in semantics would cost most.
+ *
+ * It is plugged into Apollo twice. `plugin` runs a compiled query in Apollo's
+ * `responseForOperation` hook and, when it completed without errors, that is the answer:
+ * Apollo skips its own execution step (the gateway's request context, whose accessors kept
+ * every finished request reachable to the young-generation collector, the execution hooks
+ * nobody here uses, the incremental-delivery negotiation; bench/README.md). Everything else
+ * reaches `executor`, which Apollo runs through `fixedSchemaGateway`: graphql-js, or the result
+ * of a compiled run that did have errors, handed over unchanged, so that Apollo reports and
+ * formats those as it does any other (didEncounterErrors, formatError, the HTTP status).
  */
-export function compilingExecutor(
-  schema: GraphQLSchema,
-  compileAfter: number,
-  observer: { compiled(outcome: CompileOutcome): void; logger: AppLogger },
-): GatewayExecutor {
-  const runs = new LRUCache<string, { count: number }>({ max: MAX_COUNTED_DOCUMENTS });
+export class CompiledExecution {
+  /** Documents' runs so far, until compiled. */
+  private readonly runs = new LRUCache<string, { count: number }>({ max: MAX_COUNTED_DOCUMENTS });
   /** `{ none: true }`: tried, not compiled; that document stays with graphql-js. */
-  const compiled = new LRUCache<string, CompiledQuery | { none: true }>({
+  private readonly compiled = new LRUCache<string, CompiledQuery | { none: true }>({
     maxSize: MAX_COMPILED_SOURCE_TOTAL,
   });
+  /** Compiled runs that ended with errors, by the operation's context, for `executor`. */
+  private readonly withErrors = new WeakMap<object, ExecutionResult>();
 
-  return async (requestContext) => {
-    const { operation, operationName, request, context } = requestContext;
-    if (compileAfter > 0 && operation.operation === OperationTypeNode.QUERY) {
-      const key = `${requestContext.queryHash}:${operationName ?? ''}`;
-      let query = compiled.get(key);
-      if (!query) {
-        let counter = runs.get(key);
-        if (!counter) runs.set(key, (counter = { count: 0 }));
-        counter.count += 1;
-        if (counter.count >= compileAfter) {
-          runs.delete(key);
-          query = compile(requestContext.source, requestContext.document, operationName);
-          compiled.set(key, query, { size: 'none' in query ? 1 : requestContext.source.length });
-        }
-      }
-      if (query && !('none' in query)) {
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly compileAfter: number,
+    private readonly observer: { compiled(outcome: CompileOutcome): void; logger: AppLogger },
+  ) {}
+
+  readonly plugin: ApolloServerPlugin<object> = {
+    requestDidStart: async () => ({
+      responseForOperation: async (requestContext) => {
+        const query = this.compiledFor(requestContext);
+        if (!query) return null;
+        const { contextValue, request } = requestContext;
         const result = (await query.query(
           undefined,
-          context,
+          contextValue,
           request.variables ?? {},
         )) as ExecutionResult;
-        // No data at all: the variables were refused before anything ran. graphql-js refuses
-        // them again, in the words (and error shape) Apollo recognises as BAD_USER_INPUT.
-        if (!('data' in result)) return execute(jsExecution(requestContext));
-        return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
+        if ('data' in result && !result.errors) {
+          return {
+            http: { status: undefined, headers: new HeaderMap() },
+            body: { kind: 'single', singleResult: result },
+          };
+        }
+        this.withErrors.set(contextValue, result);
+        return null;
+      },
+    }),
+  };
+
+  readonly executor: GatewayExecutor = async (requestContext) => {
+    const compiledResult = this.withErrors.get(requestContext.context);
+    if (compiledResult) {
+      this.withErrors.delete(requestContext.context);
+      // No data at all: the variables were refused before anything ran. graphql-js refuses
+      // them again, in the words (and error shape) Apollo recognises as BAD_USER_INPUT.
+      if ('data' in compiledResult) {
+        return { ...compiledResult, errors: compiledResult.errors?.map(asGraphQLError) };
       }
     }
-    return execute(jsExecution(requestContext));
+    return execute({
+      schema: this.schema,
+      document: requestContext.document,
+      contextValue: requestContext.context,
+      variableValues: requestContext.request.variables,
+      operationName: requestContext.operationName,
+    });
   };
+
+  /** The document's compiled query, once it has run often enough to be compiled; else none. */
+  private compiledFor(
+    requestContext: GraphQLRequestContextResponseForOperation<object>,
+  ): CompiledQuery | undefined {
+    const { operation, operationName, queryHash, source, document } = requestContext;
+    if (this.compileAfter <= 0 || operation.operation !== OperationTypeNode.QUERY) return;
+    const key = `${queryHash}:${operationName ?? ''}`;
+    let query = this.compiled.get(key);
+    if (!query) {
+      let counter = this.runs.get(key);
+      if (!counter) this.runs.set(key, (counter = { count: 0 }));
+      counter.count += 1;
+      if (counter.count < this.compileAfter) return;
+      this.runs.delete(key);
+      query = this.compile(source, document, operationName);
+      this.compiled.set(key, query, { size: 'none' in query ? 1 : source.length });
+    }
+    return 'none' in query ? undefined : query;
+  }
 
   /**
    * Checks Apollo's parsed document (reading it only), then compiles a parse of its own: graphql-
    * jit marks the AST it is given, and Apollo's is shared by every operation of the document.
    */
-  function compile(source: string, shared: DocumentNode, operationName?: string | null) {
+  private compile(source: string, shared: DocumentNode, operationName: string | null) {
     const none = { none: true } as const;
     const unsafe = source.length > MAX_COMPILED_SOURCE ? 'too long' : notCompilable(shared);
+    const { observer } = this;
     if (unsafe) {
       observer.compiled('skipped');
       observer.logger.debug({ operationName, reason: unsafe }, 'query not compiled');
       return none;
     }
     try {
-      const query = compileQuery(schema, parse(source), operationName ?? undefined);
+      const query = compileQuery(this.schema, parse(source), operationName ?? undefined);
       if (isCompiledQuery(query)) {
         observer.compiled('ok');
         return query;
@@ -104,16 +155,6 @@ export function compilingExecutor(
     }
     observer.compiled('failed');
     return none;
-  }
-
-  function jsExecution(requestContext: Parameters<GatewayExecutor>[0]): ExecutionArgs {
-    return {
-      schema,
-      document: requestContext.document,
-      contextValue: requestContext.context,
-      variableValues: requestContext.request.variables,
-      operationName: requestContext.operationName,
-    };
   }
 }
 
