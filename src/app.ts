@@ -3,7 +3,12 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
@@ -166,11 +171,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       done();
     },
     // A browser opening the endpoint gets the Playground; every other request goes to Apollo.
-    preHandler: async (request, reply) => {
-      if (config.GRAPHQL_PLAYGROUND && wantsPlayground(request)) {
-        return sendPlayground(reply, GRAPHQL_PATH);
-      }
-    },
+    // Without the Playground there is no hook at all (it ran for every request).
+    ...(config.GRAPHQL_PLAYGROUND && {
+      preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+        if (wantsPlayground(request)) return sendPlayground(reply, GRAPHQL_PATH);
+      },
+    }),
     async handler(request, reply) {
       try {
         return await graphqlHandler.call(this, request, reply);
