@@ -19,9 +19,15 @@ import { WORKLOADS, type Workload } from './workloads';
  * table and writes bench/results/latest.{json,md}. BENCH_DATABASE_URL uses another PostgreSQL;
  * BENCH_SECONDS sets each timed step (default 5); BENCH_WORKLOADS (e.g. `W1,W3`) times only
  * those workloads, for comparing one change quickly.
+ *
+ * Each step (a workload at a number of connections) alternates the two servers: BENCH_ROUNDS
+ * rounds (default 3) of a BENCH_SECONDS slot (default 3) each, the order flipped every round.
+ * This shared VM's speed drifts within minutes; a ratio taken from adjacent slots, and the
+ * median of the rounds' ratios, leaves less of that drift in the figure than one slot each.
  */
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TIMED = WORKLOADS.filter(
   (w) => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(w.name),
 );
@@ -86,6 +92,7 @@ async function loadCatalog(url: string): Promise<void> {
   }
 }
 
+/** One server's figures for a step, over all its slots: req/s averaged, p50 and p99 medians. */
 interface Step {
   workload: string;
   target: string;
@@ -98,6 +105,20 @@ interface Step {
   cpuMsPerRequest?: number;
   rssMb?: number;
 }
+
+/** A step of the GraphQL server beside the baseline's: the ratio is the rounds' median. */
+interface Row extends Step {
+  ratio: number;
+  roundRatios: number[];
+  base: Step;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 async function metrics(
   serverUrl: string,
@@ -197,7 +218,7 @@ async function load(
 /** The issue's milestone: W1 ≥ 0.6×, W2 ≥ 0.3×, W3 ≥ 0.35×, p99 at 50 connections ≤ 3× the baseline's. */
 const MILESTONE: Record<string, number> = { W1: 0.6, W2: 0.3, W3: 0.35 };
 
-function milestone(rows: (Step & { ratio: number; base: Step })[]): string {
+function milestone(rows: Row[]): string {
   const checks = rows
     .filter((r) => MILESTONE[r.workload] !== undefined)
     .flatMap((r) => [
@@ -283,41 +304,61 @@ async function main(): Promise<void> {
     const speedBefore = machineSpeedMicros();
     log(`machine speed: ${speedBefore} µs for the fixed JS task (lower is faster)`);
     const idleRssMb = Math.round((await metrics(serverUrl)).rss / 1e6);
-    const steps: Step[] = [];
+    const rows: Row[] = [];
     for (const workload of TIMED) {
       for (const connections of CONNECTIONS) {
-        for (const [target, url, requests] of [
-          ['baseline', baselineUrl, baselineRequests(workload)],
-          ['graphql', serverUrl, graphqlRequests(workload, token)],
-        ] as const) {
-          log(`${workload.name} ${target} @${connections}: warm-up, then ${SECONDS} s…`);
-          await load(url, [...requests], connections, 2);
-          const before = target === 'graphql' ? await metrics(serverUrl) : null;
-          const result = await load(url, [...requests], connections, SECONDS);
-          const after = target === 'graphql' ? await metrics(serverUrl) : null;
-          const total = result.requests.total || 1;
-          steps.push({
-            workload: workload.name,
-            target,
-            connections,
-            reqPerSec: Math.round(result.requests.average),
-            p50: result.latency.p50,
-            p99: result.latency.p99,
-            // HTTP failures, and GraphQL errors (answered with 200) counted by the server
-            errors:
-              result.errors +
-              result.non2xx +
-              (before && after ? after.graphqlErrors - before.graphqlErrors : 0),
-            ...(before &&
-              after && {
-                // the /metrics scrape itself is not a statement; each request's are
-                sqlPerRequest:
-                  Math.round(((after.statements - before.statements) / total) * 100) / 100,
-                cpuMsPerRequest: Math.round(((after.cpu - before.cpu) * 1000 * 100) / total) / 100,
-                rssMb: Math.round(after.rss / 1e6),
-              }),
-          });
+        const targets = [
+          { name: 'baseline', url: baselineUrl, requests: baselineRequests(workload) },
+          { name: 'graphql', url: serverUrl, requests: graphqlRequests(workload, token) },
+        ];
+        log(`${workload.name} @${connections}: warm-up, then ${ROUNDS} × ${SECONDS} s each…`);
+        for (const target of targets) await load(target.url, [...target.requests], connections, 2);
+        const slots: Record<string, autocannon.Result[]> = { baseline: [], graphql: [] };
+        const served = { statements: 0, cpu: 0, rss: 0, graphqlErrors: 0 };
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const target of round % 2 ? [...targets].reverse() : targets) {
+            const before = target.name === 'graphql' ? await metrics(serverUrl) : null;
+            slots[target.name]!.push(
+              await load(target.url, [...target.requests], connections, SECONDS),
+            );
+            if (before) {
+              const after = await metrics(serverUrl);
+              served.statements += after.statements - before.statements;
+              served.cpu += after.cpu - before.cpu;
+              served.rss = Math.max(served.rss, after.rss);
+              // GraphQL errors are answered with 200: counted by the server, not the generator
+              served.graphqlErrors += after.graphqlErrors - before.graphqlErrors;
+            }
+          }
         }
+        const [base, ours] = (['baseline', 'graphql'] as const).map((name): Step => {
+          const results = slots[name]!;
+          return {
+            workload: workload.name,
+            target: name,
+            connections,
+            reqPerSec: Math.round(results.reduce((sum, r) => sum + r.requests.average, 0) / ROUNDS),
+            p50: median(results.map((r) => r.latency.p50)),
+            p99: median(results.map((r) => r.latency.p99)),
+            // HTTP failures (and, for the server, its GraphQL errors)
+            errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+          };
+        });
+        const total = slots.graphql!.reduce((sum, r) => sum + r.requests.total, 0) || 1;
+        const roundRatios = slots.graphql!.map((r, i) =>
+          round2(r.requests.average / Math.max(slots.baseline![i]!.requests.average, 1)),
+        );
+        rows.push({
+          ...ours!,
+          errors: ours!.errors + served.graphqlErrors,
+          // the /metrics scrapes themselves are not statements; each request's are
+          sqlPerRequest: round2(served.statements / total),
+          cpuMsPerRequest: round2((served.cpu * 1000) / total),
+          rssMb: Math.round(served.rss / 1e6),
+          ratio: round2(median(roundRatios)),
+          roundRatios,
+          base: base!,
+        });
       }
     }
 
@@ -337,22 +378,13 @@ async function main(): Promise<void> {
     );
 
     const speed = { before: speedBefore, after: machineSpeedMicros() };
-    const rows = steps
-      .filter((s) => s.target === 'graphql')
-      .map((s) => {
-        const base = steps.find(
-          (b) =>
-            b.target === 'baseline' && b.workload === s.workload && b.connections === s.connections,
-        )!;
-        return { ...s, ratio: Math.round((s.reqPerSec / base.reqPerSec) * 100) / 100, base };
-      });
     const peakRssMb = Math.max(idleRssMb, ...rows.map((r) => r.rssMb ?? 0));
     const table = [
-      '| workload | conns | req/s | × baseline | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req | RSS MB | errors |',
+      '| workload | conns | req/s (baseline) | × baseline (rounds) | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req | RSS MB | errors |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows.map(
         (r) =>
-          `| ${r.workload} | ${r.connections} | ${r.reqPerSec} | ${r.ratio}× (${r.base.reqPerSec}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} | ${r.rssMb} | ${r.errors} |`,
+          `| ${r.workload} | ${r.connections} | ${r.reqPerSec} (${r.base.reqPerSec}) | ${r.ratio}× (${r.roundRatios.join(', ')}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} | ${r.rssMb} | ${r.errors} |`,
       ),
       '',
       `Server RSS: ${idleRssMb} MB idle → ${peakRssMb} MB peak.`,
@@ -373,11 +405,11 @@ async function main(): Promise<void> {
     const file = TIMED.length === WORKLOADS.length ? 'latest' : 'partial';
     writeFileSync(
       `bench/results/${file}.json`,
-      `${JSON.stringify({ at, seconds: SECONDS, machineSpeedMicros: speed, steps, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
+      `${JSON.stringify({ at, seconds: SECONDS, rounds: ROUNDS, machineSpeedMicros: speed, rows, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
     );
     writeFileSync(
       `bench/results/${file}.md`,
-      `# Benchmark, ${at}\n\n${SECONDS} s per step, after a 2 s warm-up.\n\n${table}\n`,
+      `# Benchmark, ${at}\n\nEach step: a 2 s warm-up of each server, then ${ROUNDS} rounds of a ${SECONDS} s slot each, alternating; the ratio is the rounds' median.\n\n${table}\n`,
     );
   } finally {
     for (const child of children) child.kill('SIGTERM');
