@@ -21,13 +21,13 @@ import { WORKLOADS, type Workload } from './workloads';
  * those workloads, for comparing one change quickly.
  *
  * Each step (a workload at a number of connections) alternates the two servers: BENCH_ROUNDS
- * rounds (default 3) of a BENCH_SECONDS slot (default 3) each, the order flipped every round.
+ * rounds (default 5) of a BENCH_SECONDS slot (default 3) each, the order flipped every round.
  * This shared VM's speed drifts within minutes; a ratio taken from adjacent slots, and the
  * median of the rounds' ratios, leaves less of that drift in the figure than one slot each.
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TIMED = WORKLOADS.filter(
   (w) => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(w.name),
 );
