@@ -48,9 +48,10 @@ export type CompileOutcome = 'ok' | 'failed' | 'skipped';
  * Apollo skips its own execution step (the gateway's request context, whose accessors kept
  * every finished request reachable to the young-generation collector, the execution hooks
  * nobody here uses, the incremental-delivery negotiation; bench/README.md). Everything else
- * reaches `executor`, which Apollo runs through `fixedSchemaGateway`: graphql-js, or the result
- * of a compiled run that did have errors, handed over unchanged, so that Apollo reports and
- * formats those as it does any other (didEncounterErrors, formatError, the HTTP status).
+ * reaches `executor`, which Apollo runs through `fixedSchemaGateway`: graphql-js, or the
+ * outcome of a compiled run that did not complete cleanly (errors, or a throw), handed over as
+ * it was — never run twice — so that Apollo reports and formats it as any other
+ * (didEncounterErrors, formatError, the HTTP status).
  */
 export class CompiledExecution {
   /** Documents' runs so far, until compiled. */
@@ -59,8 +60,8 @@ export class CompiledExecution {
   private readonly compiled = new LRUCache<string, CompiledQuery | { none: true }>({
     maxSize: MAX_COMPILED_SOURCE_TOTAL,
   });
-  /** Compiled runs that ended with errors, by the operation's context, for `executor`. */
-  private readonly withErrors = new WeakMap<object, ExecutionResult>();
+  /** Compiled runs that did not complete cleanly, by the operation's context, for `executor`. */
+  private readonly unfinished = new WeakMap<object, ExecutionResult | { thrown: unknown }>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -74,32 +75,39 @@ export class CompiledExecution {
         const query = this.compiledFor(requestContext);
         if (!query) return null;
         const { contextValue, request } = requestContext;
-        const result = (await query.query(
-          undefined,
-          contextValue,
-          request.variables ?? {},
-        )) as ExecutionResult;
+        let result: ExecutionResult;
+        try {
+          result = await query.query(undefined, contextValue, request.variables ?? {});
+        } catch (thrown) {
+          // Thrown, not reported: graphql-jit reads a field without a resolver unguarded, so a
+          // value that throws when read fails the whole run (graphql-js would make it a field
+          // error). Apollo's execution step rethrows it from `executor` and reports it as any
+          // executor's failure; the operation does not run again.
+          this.unfinished.set(contextValue, { thrown });
+          return null;
+        }
         if ('data' in result && !result.errors) {
           return {
             http: { status: undefined, headers: new HeaderMap() },
             body: { kind: 'single', singleResult: result },
           };
         }
-        this.withErrors.set(contextValue, result);
+        this.unfinished.set(contextValue, result);
         return null;
       },
     }),
   };
 
   readonly executor: GatewayExecutor = async (requestContext) => {
-    const compiledResult = this.withErrors.get(requestContext.context);
-    if (compiledResult) {
-      this.withErrors.delete(requestContext.context);
-      // No data at all: the variables were refused before anything ran. graphql-js refuses
-      // them again, in the words (and error shape) Apollo recognises as BAD_USER_INPUT.
-      if ('data' in compiledResult) {
-        return { ...compiledResult, errors: compiledResult.errors?.map(asGraphQLError) };
+    const compiledRun = this.unfinished.get(requestContext.context);
+    if (compiledRun) {
+      this.unfinished.delete(requestContext.context);
+      if ('thrown' in compiledRun) throw compiledRun.thrown;
+      if ('data' in compiledRun) {
+        return { ...compiledRun, errors: compiledRun.errors?.map(asGraphQLError) };
       }
+      // No data at all: the variables were refused before anything ran. graphql-js refuses
+      // them again (below), in the words and error shape Apollo recognises as BAD_USER_INPUT.
     }
     return execute({
       schema: this.schema,

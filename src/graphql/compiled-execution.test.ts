@@ -1,0 +1,82 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { describe, expect, it } from '@jest/globals';
+import { buildSchema } from 'graphql';
+import pino from 'pino';
+import { CompiledExecution, fixedSchemaGateway } from './compiled-execution';
+
+/**
+ * A compiled run that throws instead of reporting (graphql-jit reads a plain field's value
+ * without a guard; graphql-js would have made it a field error): Apollo must report it as an
+ * execution failure, and the operation must not run a second time on graphql-js.
+ */
+describe('a compiled run that throws', () => {
+  it('is reported by Apollo as a failed execution, run once', async () => {
+    const schema = buildSchema('type Query { thing: Thing } type Thing { name: String }');
+    let reads = 0;
+    const thing = {
+      get name(): string {
+        reads += 1;
+        throw new Error('the value could not be read');
+      },
+    };
+    schema.getQueryType()!.getFields().thing!.resolve = () => thing;
+    const outcomes: string[] = [];
+    const compiledExecution = new CompiledExecution(schema, 2, {
+      compiled: (outcome) => void outcomes.push(outcome),
+      logger: pino({ level: 'silent' }),
+    });
+    const reported: string[] = [];
+    const server = new ApolloServer({
+      gateway: fixedSchemaGateway(schema, compiledExecution.executor),
+      plugins: [
+        // As the app has it: Apollo's per-field cache hints would wrap every field's resolver,
+        // and graphql-jit guards the reads of fields with resolvers.
+        ApolloServerPluginCacheControlDisabled(),
+        compiledExecution.plugin,
+        {
+          async requestDidStart() {
+            return {
+              async didEncounterErrors({ errors }) {
+                reported.push(...errors.map((e) => e.message));
+              },
+            };
+          },
+        },
+      ],
+    });
+    await server.start();
+    try {
+      const run = () =>
+        server.executeOperation({ query: '{ thing { name } }' }, { contextValue: {} });
+      // The first run on graphql-js: a field error, reported with the data around it.
+      const first = await run();
+      expect(first.body).toMatchObject({
+        kind: 'single',
+        singleResult: { data: { thing: { name: null } } },
+      });
+      expect(reported).toEqual(['the value could not be read']);
+      expect(reads).toBe(1);
+
+      // The second, compiled: the throw reaches Apollo as the execution's failure.
+      reported.length = 0;
+      const compiled = await run();
+      expect(outcomes).toEqual(['ok']);
+      expect(compiled.body).toEqual({
+        kind: 'single',
+        singleResult: {
+          errors: [
+            {
+              message: 'the value could not be read',
+              extensions: { code: 'INTERNAL_SERVER_ERROR' },
+            },
+          ],
+        },
+      });
+      expect(reported).toEqual(['the value could not be read']);
+      expect(reads).toBe(2);
+    } finally {
+      await server.stop();
+    }
+  });
+});
