@@ -17,8 +17,7 @@ import { WORKLOADS, type Workload } from './workloads';
  * `npm run bench`: the GraphQL server against a hand-written Fastify + pg baseline, on the same
  * deterministic catalog (20 categories, 10,000 products, 50,000 reviews), in one run. Prints a
  * table and writes bench/results/latest.{json,md}. BENCH_DATABASE_URL uses another PostgreSQL;
- * BENCH_SECONDS sets each timed step (default 5); BENCH_WORKLOADS (e.g. `W1,W3`) times only
- * those workloads, for comparing one change quickly.
+ * BENCH_WORKLOADS (e.g. `W1,W3`) times only those workloads, for comparing one change quickly.
  *
  * Each step (a workload at a number of connections) alternates the two servers: BENCH_ROUNDS
  * rounds (default 5) of a BENCH_SECONDS slot (default 3) each, the order flipped every round.
@@ -104,6 +103,13 @@ interface Step {
   sqlPerRequest?: number;
   cpuMsPerRequest?: number;
   rssMb?: number;
+}
+
+/** One server under a step's load: what it is sent, and what each of its slots measured. */
+interface Target {
+  url: string;
+  requests: autocannon.Request[];
+  slots: autocannon.Result[];
 }
 
 /** A step of the GraphQL server beside the baseline's: the ratio is the rounds' median. */
@@ -307,20 +313,24 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const workload of TIMED) {
       for (const connections of CONNECTIONS) {
-        const targets = [
-          { name: 'baseline', url: baselineUrl, requests: baselineRequests(workload) },
-          { name: 'graphql', url: serverUrl, requests: graphqlRequests(workload, token) },
-        ];
+        const baseline: Target = {
+          url: baselineUrl,
+          requests: baselineRequests(workload),
+          slots: [],
+        };
+        const graphql: Target = {
+          url: serverUrl,
+          requests: graphqlRequests(workload, token),
+          slots: [],
+        };
+        const targets = [baseline, graphql];
         log(`${workload.name} @${connections}: warm-up, then ${ROUNDS} × ${SECONDS} s each…`);
         for (const target of targets) await load(target.url, [...target.requests], connections, 2);
-        const slots: Record<string, autocannon.Result[]> = { baseline: [], graphql: [] };
         const served = { statements: 0, cpu: 0, rss: 0, graphqlErrors: 0 };
         for (let round = 0; round < ROUNDS; round++) {
           for (const target of round % 2 ? [...targets].reverse() : targets) {
-            const before = target.name === 'graphql' ? await metrics(serverUrl) : null;
-            slots[target.name]!.push(
-              await load(target.url, [...target.requests], connections, SECONDS),
-            );
+            const before = target === graphql ? await metrics(serverUrl) : null;
+            target.slots.push(await load(target.url, [...target.requests], connections, SECONDS));
             if (before) {
               const after = await metrics(serverUrl);
               served.statements += after.statements - before.statements;
@@ -331,33 +341,32 @@ async function main(): Promise<void> {
             }
           }
         }
-        const [base, ours] = (['baseline', 'graphql'] as const).map((name): Step => {
-          const results = slots[name]!;
-          return {
-            workload: workload.name,
-            target: name,
-            connections,
-            reqPerSec: Math.round(results.reduce((sum, r) => sum + r.requests.average, 0) / ROUNDS),
-            p50: median(results.map((r) => r.latency.p50)),
-            p99: median(results.map((r) => r.latency.p99)),
-            // HTTP failures (and, for the server, its GraphQL errors)
-            errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
-          };
+        const summary = (target: string, results: autocannon.Result[]): Step => ({
+          workload: workload.name,
+          target,
+          connections,
+          reqPerSec: Math.round(results.reduce((sum, r) => sum + r.requests.average, 0) / ROUNDS),
+          p50: median(results.map((r) => r.latency.p50)),
+          p99: median(results.map((r) => r.latency.p99)),
+          // HTTP failures (and, for the server, its GraphQL errors below)
+          errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
         });
-        const total = slots.graphql!.reduce((sum, r) => sum + r.requests.total, 0) || 1;
-        const roundRatios = slots.graphql!.map((r, i) =>
-          round2(r.requests.average / Math.max(slots.baseline![i]!.requests.average, 1)),
+        const base = summary('baseline', baseline.slots);
+        const ours = summary('graphql', graphql.slots);
+        const total = graphql.slots.reduce((sum, r) => sum + r.requests.total, 0) || 1;
+        const roundRatios = graphql.slots.map((r, i) =>
+          round2(r.requests.average / Math.max(baseline.slots[i]!.requests.average, 1)),
         );
         rows.push({
-          ...ours!,
-          errors: ours!.errors + served.graphqlErrors,
+          ...ours,
+          errors: ours.errors + served.graphqlErrors,
           // the /metrics scrapes themselves are not statements; each request's are
           sqlPerRequest: round2(served.statements / total),
           cpuMsPerRequest: round2((served.cpu * 1000) / total),
           rssMb: Math.round(served.rss / 1e6),
           ratio: round2(median(roundRatios)),
           roundRatios,
-          base: base!,
+          base,
         });
       }
     }
