@@ -12,14 +12,15 @@ import Fastify, {
 import { randomUUID } from 'node:crypto';
 import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
-import { cachePolicyPlugins } from './graphql/cache-policy';
+import { CachePolicy } from './graphql/cache-policy';
 import { createContext, type Context } from './graphql/context';
 import { CompiledExecution, fixedSchemaGateway } from './graphql/compiled-execution';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
+import { GraphQLFastPath } from './graphql/fast-path';
 import { formatError } from './graphql/format-error';
 import { OperationGate } from './graphql/operation-gate';
 import { queryLimits } from './graphql/limits';
-import { queryCostPlugin } from './graphql/query-cost.plugin';
+import { QueryCost, queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
 import { watchDeparture } from './http/client-disconnect';
 import { registerHealthRoutes, type Readiness } from './http/health';
@@ -28,8 +29,8 @@ import { registerPlayground, sendPlayground, wantsPlayground } from './http/play
 import { registerRequestLog } from './http/request-log';
 import type { AppLogger } from './logger';
 import { createMetrics, observeOperationGate, type Metrics } from './observability/metrics';
-import { operationReportPlugin } from './observability/operation-report.plugin';
-import { sqlBudgetPlugin } from './observability/sql-budget';
+import { OperationReporter } from './observability/operation-report.plugin';
+import { SqlBudget } from './observability/sql-budget';
 import type { ClientDeparture } from './shared/client-departure';
 import { ServiceUnavailableError } from './shared/errors';
 
@@ -41,6 +42,8 @@ declare module 'fastify' {
     clientDeparture?: ClientDeparture;
     /** /graphql: gives the request's turn back to the operation gate. */
     operationTurn?: () => void;
+    /** /graphql: the operation's context, made once (by the fast path, or by Apollo). */
+    graphqlContextMade?: Promise<Context>;
   }
 }
 
@@ -50,7 +53,10 @@ export interface AppOptions {
   logger: AppLogger;
   /** Shared with start-up and shutdown, which flip it; ready from the start when not given. */
   readiness?: Readiness;
-  /** Extra Apollo plugins (tests observe requests through them). */
+  /**
+   * Extra Apollo plugins (tests observe requests through them). They see every request: with
+   * any, there is no fast path (src/graphql/fast-path.ts).
+   */
   apolloPlugins?: ApolloServerPlugin<Context>[];
 }
 
@@ -102,6 +108,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
     compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
     logger,
   });
+  const cost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
+  const cachePolicy = new CachePolicy(config.HTTP_CACHE_MAX_AGE);
+  const reporter = new OperationReporter(metrics);
+  const sqlBudget = new SqlBudget(metrics.registry, {
+    exposeInResponses: config.NODE_ENV === 'development',
+  });
   const apollo = new ApolloServer<Context>({
     gateway: fixedSchemaGateway(schema, compiledExecution.executor),
     formatError,
@@ -116,13 +128,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
       ApolloServerPluginLandingPageDisabled(),
       ...(limits.plugins as ApolloServerPlugin<Context>[]),
-      queryCostPlugin(schema, config.GRAPHQL_MAX_COST),
-      ...cachePolicyPlugins(config.HTTP_CACHE_MAX_AGE),
+      queryCostPlugin(cost),
+      ...cachePolicy.plugins,
       errorLoggingPlugin,
-      operationReportPlugin(metrics),
-      sqlBudgetPlugin(metrics.registry, {
-        exposeInResponses: config.NODE_ENV === 'development',
-      }),
+      reporter.plugin,
+      sqlBudget.plugin,
       compiledExecution.plugin,
       ...(options.apolloPlugins ?? []),
     ],
@@ -146,22 +156,33 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }
   if (config.GRAPHQL_PLAYGROUND) registerPlayground(http, GRAPHQL_PATH);
 
-  const graphqlHandler = fastifyApolloHandler(apollo, {
-    context: async (request) => {
-      if (!readiness.databaseReady) {
-        throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
-      }
-      // The viewer is resolved once per request; a bad token stops it with 401.
-      const viewer = await verifyToken(request.headers.authorization);
-      const departure = request.clientDeparture!;
-      // Held until the operation has ended (the handler below gives it back), even when its
-      // client has gone: work that cannot be cancelled still counts against the limit.
-      request.operationTurn = await operationGate.enter(departure);
-      const context = createContext(orm, request, viewer, departure);
-      request.graphqlContext = context;
-      return context;
-    },
-  });
+  const makeContext = async (request: FastifyRequest) => {
+    if (!readiness.databaseReady) {
+      throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
+    }
+    // The viewer is resolved once per request; a bad token stops it with 401.
+    const viewer = await verifyToken(request.headers.authorization);
+    const departure = request.clientDeparture!;
+    // Held until the operation has ended (the handler below gives it back), even when its
+    // client has gone: work that cannot be cancelled still counts against the limit.
+    request.operationTurn = await operationGate.enter(departure);
+    const context = createContext(orm, request, viewer, departure);
+    request.graphqlContext = context;
+    return context;
+  };
+  const contextOf = (request: FastifyRequest) =>
+    (request.graphqlContextMade ??= makeContext(request));
+  const graphqlHandler = fastifyApolloHandler(apollo, { context: contextOf });
+  const fastPath = options.apolloPlugins?.length
+    ? null
+    : new GraphQLFastPath({
+        compiledExecution,
+        cost,
+        reporter,
+        sqlBudget,
+        cachePolicy,
+        context: contextOf,
+      });
   http.route<{ Reply: string }>({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -179,10 +200,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }),
     async handler(request, reply) {
       try {
-        return await graphqlHandler.call(this, request, reply);
+        return (
+          (await fastPath?.answer(request, reply)) ??
+          (await graphqlHandler.call(this, request, reply))
+        );
       } finally {
-        // Apollo has answered (or failed): the operation is over, its session is dropped and
-        // its turn goes to the next.
+        // Answered (or failed): the operation is over, its session is dropped and its turn
+        // goes to the next.
         request.graphqlContext?.end();
         request.operationTurn?.();
       }
@@ -204,6 +228,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     metrics,
     operationGate,
     close: async () => {
+      fastPath?.close(); // Apollo answers what still arrives while it drains, as it would
       await apollo.stop();
       // Operations whose clients left run on with no connection holding HTTP open.
       await operationGate.idle();

@@ -13,27 +13,28 @@ import type { Context } from './context';
  * cache-control plugin (installed by default) computes a hint for every resolved field; the
  * benchmark showed that per-field work, so it is disabled.
  */
-export function cachePolicyPlugins(maxAgeSeconds: number): ApolloServerPlugin<Context>[] {
-  return [
+export class CachePolicy {
+  constructor(private readonly maxAgeSeconds: number) {}
+
+  /** The `cache-control` of an answer: `cacheable` when it is a query answered without errors. */
+  header(cacheable: boolean, context: Pick<Context, 'viewer'>): string {
+    return cacheable && this.maxAgeSeconds > 0
+      ? `max-age=${this.maxAgeSeconds}, ${context.viewer ? 'private' : 'public'}`
+      : 'no-store';
+  }
+
+  readonly plugins: ApolloServerPlugin<Context>[] = [
     ApolloServerPluginCacheControlDisabled(),
     {
-      async requestDidStart() {
-        return {
-          async willSendResponse({ response, contextValue, operation }) {
-            const cacheable =
-              maxAgeSeconds > 0 &&
-              operation?.operation === OperationTypeNode.QUERY &&
-              response.body.kind === 'single' &&
-              !response.body.singleResult.errors?.length;
-            response.http.headers.set(
-              'cache-control',
-              cacheable
-                ? `max-age=${maxAgeSeconds}, ${contextValue.viewer ? 'private' : 'public'}`
-                : 'no-store',
-            );
-          },
-        };
-      },
+      requestDidStart: async () => ({
+        willSendResponse: async ({ response, contextValue, operation }) => {
+          const cacheable =
+            operation?.operation === OperationTypeNode.QUERY &&
+            response.body.kind === 'single' &&
+            !response.body.singleResult.errors?.length;
+          response.http.headers.set('cache-control', this.header(cacheable, contextValue));
+        },
+      }),
     },
   ];
 }

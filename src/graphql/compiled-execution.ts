@@ -15,6 +15,7 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
@@ -31,6 +32,26 @@ const MAX_COMPILED_SOURCE_TOTAL = 200_000;
 const MAX_COMPILED_SOURCE = 8_000;
 
 export type CompileOutcome = 'ok' | 'failed' | 'skipped';
+
+/** A query compiled for one document and operation, with what Apollo made of the document. */
+export interface CompiledOperation {
+  query: CompiledQuery;
+  /** Apollo's parsed document (read only: it is shared by every operation of the document). */
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** The operation's name, as Apollo resolved it (the request may have named none). */
+  operationName: string | null;
+}
+
+/**
+ * A compiled run that did not complete cleanly, handed to Apollo's execution step on the
+ * operation's context. A property, not a side table: Apollo runs an operation with a copy of
+ * the context object it was given (own properties copied), so the fast path's context and
+ * Apollo's carry it alike.
+ */
+const UNFINISHED = Symbol('unfinished compiled run');
+type Unfinished = ExecutionResult | { thrown: unknown };
+type CarriesUnfinished = { [UNFINISHED]?: Unfinished };
 
 /**
  * Executes queries as functions compiled for their document (graphql-jit), once a document has
@@ -51,17 +72,21 @@ export type CompileOutcome = 'ok' | 'failed' | 'skipped';
  * reaches `executor`, which Apollo runs through `fixedSchemaGateway`: graphql-js, or the
  * outcome of a compiled run that did not complete cleanly (errors, or a throw), handed over as
  * it was — never run twice — so that Apollo reports and formats it as any other
- * (didEncounterErrors, formatError, the HTTP status).
+ * (didEncounterErrors, formatError, the HTTP status). Once compiled, a query is found by its
+ * text (or its hash) before Apollo is involved at all: the fast path (fast-path.ts) runs it
+ * with `run`, and hands Apollo what did not complete in the same way.
  */
 export class CompiledExecution {
   /** Documents' runs so far, until compiled. */
   private readonly runs = new LRUCache<string, { count: number }>({ max: MAX_COUNTED_DOCUMENTS });
-  /** `{ none: true }`: tried, not compiled; that document stays with graphql-js. */
-  private readonly compiled = new LRUCache<string, CompiledQuery | { none: true }>({
+  /**
+   * By the operation's name as requested and the document's text (the fast path looks them up
+   * before anything is parsed). `{ none: true }`: tried, not compiled; that document stays with
+   * graphql-js.
+   */
+  private readonly compiled = new LRUCache<string, CompiledOperation | { none: true }>({
     maxSize: MAX_COMPILED_SOURCE_TOTAL,
   });
-  /** Compiled runs that did not complete cleanly, by the operation's context, for `executor`. */
-  private readonly unfinished = new WeakMap<object, ExecutionResult | { thrown: unknown }>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -72,36 +97,67 @@ export class CompiledExecution {
   readonly plugin: ApolloServerPlugin<object> = {
     requestDidStart: async () => ({
       responseForOperation: async (requestContext) => {
-        const query = this.compiledFor(requestContext);
-        if (!query) return null;
         const { contextValue, request } = requestContext;
-        let result: ExecutionResult;
-        try {
-          result = await query.query(undefined, contextValue, request.variables ?? {});
-        } catch (thrown) {
-          // Thrown, not reported: graphql-jit reads a field without a resolver unguarded, so a
-          // value that throws when read fails the whole run (graphql-js would make it a field
-          // error). Apollo's execution step rethrows it from `executor` and reports it as any
-          // executor's failure; the operation does not run again.
-          this.unfinished.set(contextValue, { thrown });
-          return null;
-        }
-        if ('data' in result && !result.errors) {
-          return {
-            http: { status: undefined, headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: result },
-          };
-        }
-        this.unfinished.set(contextValue, result);
-        return null;
+        // The fast path ran it already, and hands over what did not complete.
+        if (UNFINISHED in contextValue) return null;
+        const compiled = this.compiledFor(requestContext);
+        if (!compiled) return null;
+        const result = await this.run(compiled, contextValue, request.variables);
+        if (!result) return null;
+        return {
+          http: { status: undefined, headers: new HeaderMap() },
+          body: { kind: 'single', singleResult: result },
+        };
       },
     }),
   };
 
+  /**
+   * The compiled operation a request asks for, by its document's text or (a persisted query)
+   * the SHA-256 of that text, and the operation name it gave, if it has been compiled: nothing
+   * is counted or compiled here (the fast path's lookup).
+   */
+  compiledOperation(
+    requested: { text: string } | { hash: string },
+    operationName: string | null | undefined,
+  ): CompiledOperation | undefined {
+    const key =
+      'text' in requested
+        ? keyOf(requested.text, operationName)
+        : hashKeyOf(requested.hash, operationName);
+    const compiled = this.compiled.get(key);
+    return compiled && 'none' in compiled ? undefined : compiled;
+  }
+
+  /**
+   * Runs `compiled` with `contextValue`: the result when it completed without errors. Otherwise
+   * (errors, or a throw) the outcome stays on the context for `executor`, and Apollo's execution
+   * step reports it as any other; the operation does not run again.
+   */
+  async run(
+    compiled: CompiledOperation,
+    contextValue: object,
+    variables: Record<string, unknown> | null | undefined,
+  ): Promise<ExecutionResult | undefined> {
+    let outcome: Unfinished;
+    try {
+      outcome = await compiled.query.query(undefined, contextValue, variables ?? {});
+      if ('data' in outcome && !outcome.errors) return outcome;
+    } catch (thrown) {
+      // Thrown, not reported: graphql-jit reads a field without a resolver unguarded, so a
+      // value that throws when read fails the whole run (graphql-js would make it a field
+      // error). Apollo's execution step rethrows it from `executor`.
+      outcome = { thrown };
+    }
+    (contextValue as CarriesUnfinished)[UNFINISHED] = outcome;
+    return undefined;
+  }
+
   readonly executor: GatewayExecutor = async (requestContext) => {
-    const compiledRun = this.unfinished.get(requestContext.context);
+    const context = requestContext.context as CarriesUnfinished;
+    const compiledRun = context[UNFINISHED];
     if (compiledRun) {
-      this.unfinished.delete(requestContext.context);
+      delete context[UNFINISHED];
       if ('thrown' in compiledRun) throw compiledRun.thrown;
       if ('data' in compiledRun) {
         return { ...compiledRun, errors: compiledRun.errors?.map(asGraphQLError) };
@@ -118,24 +174,32 @@ export class CompiledExecution {
     });
   };
 
-  /** The document's compiled query, once it has run often enough to be compiled; else none. */
+  /** The document's compiled operation, once it has run often enough to be compiled; else none. */
   private compiledFor(
     requestContext: GraphQLRequestContextResponseForOperation<object>,
-  ): CompiledQuery | undefined {
-    const { operation, operationName, queryHash, source, document } = requestContext;
+  ): CompiledOperation | undefined {
+    const { operation, operationName, request, source, queryHash, document } = requestContext;
     if (this.compileAfter <= 0 || operation.operation !== OperationTypeNode.QUERY) return;
-    const key = `${queryHash}:${operationName ?? ''}`;
-    let query = this.compiled.get(key);
-    if (!query) {
+    // As requested, not as resolved: the fast path has only the request to go by.
+    const key = keyOf(source, request.operationName);
+    let compiled = this.compiled.get(key);
+    if (!compiled) {
       let counter = this.runs.get(key);
       if (!counter) this.runs.set(key, (counter = { count: 0 }));
       counter.count += 1;
       if (counter.count < this.compileAfter) return;
       this.runs.delete(key);
-      query = this.compile(source, document, operationName);
-      this.compiled.set(key, query, { size: 'none' in query ? 1 : source.length });
+      const query = this.compile(source, document, operationName);
+      compiled = 'none' in query ? query : { query, document, operation, operationName };
+      this.compiled.set(key, compiled, { size: 'none' in compiled ? 1 : source.length });
+      // Found by its hash too, as a persisted query asks for it (Apollo checked that the hash
+      // is the text's when the client registered it, or computed it itself).
+      if (queryHash) {
+        const hashKey = hashKeyOf(queryHash, request.operationName);
+        this.compiled.set(hashKey, compiled, { size: hashKey.length });
+      }
     }
-    return 'none' in query ? undefined : query;
+    return 'none' in compiled ? undefined : compiled;
   }
 
   /**
@@ -164,6 +228,15 @@ export class CompiledExecution {
     observer.compiled('failed');
     return none;
   }
+}
+
+/** Operation names are GraphQL names, which hold neither `:` nor `#`: the keys are unambiguous. */
+function keyOf(source: string, operationName: string | null | undefined): string {
+  return `${operationName ?? ''}:${source}`;
+}
+
+function hashKeyOf(hash: string, operationName: string | null | undefined): string {
+  return `${operationName ?? ''}#${hash}`;
 }
 
 /**

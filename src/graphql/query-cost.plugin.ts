@@ -39,50 +39,68 @@ const connectionEstimator: ComplexityEstimator = ({ type, field, args, childComp
  * Refuses an operation whose estimated cost exceeds `maximum`, after validation and before any
  * resolver runs (the variables are known by then, so `first: $n` is priced by its value).
  */
-export function queryCostPlugin(schema: GraphQLSchema, maximum: number): ApolloServerPlugin {
-  const estimators = [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })];
-  const costs = new CostCache();
+export function queryCostPlugin(cost: QueryCost): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
-          // Introspection is bounded by the schema's size, not by data: tools must get it whole.
-          if (operation && isIntrospectionOnly(operation)) return;
-          const operationName = request.operationName ?? undefined;
-          const variables = request.variables ?? {};
-          let cost = costs.get(document, operationName, variables);
-          if (cost === undefined) {
-            try {
-              cost = getComplexity({
-                schema,
-                query: document,
-                operationName,
-                variables,
-                estimators,
-              });
-            } catch {
-              // Variables that do not fit their types: execution reports that, as BAD_USER_INPUT.
-              return;
-            }
-            costs.set(document, operationName, variables, cost);
-          }
-          if (cost > maximum) {
-            throw new GraphQLError(
-              `The operation is too expensive: estimated cost ${cost}, limit ${maximum}. Ask for fewer rows or fields.`,
-              {
-                extensions: {
-                  code: 'BAD_USER_INPUT',
-                  cost,
-                  maximumCost: maximum,
-                  http: { status: 400 },
-                },
-              },
-            );
-          }
+          const refusal = cost.refusal(document, operation, request);
+          if (refusal) throw refusal;
         },
       };
     },
   };
+}
+
+/** An operation's estimated cost against the limit: the plugin's check, and the fast path's. */
+export class QueryCost {
+  private readonly estimators = [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })];
+  private readonly costs = new CostCache();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly maximum: number,
+  ) {}
+
+  /** The error refusing the operation, if it costs more than the limit. */
+  refusal(
+    document: DocumentNode,
+    operation: OperationDefinitionNode | undefined,
+    request: { operationName?: string | null; variables?: Record<string, unknown> | null },
+  ): GraphQLError | undefined {
+    // Introspection is bounded by the schema's size, not by data: tools must get it whole.
+    if (operation && isIntrospectionOnly(operation)) return;
+    const operationName = request.operationName ?? undefined;
+    const variables = request.variables ?? {};
+    let cost = this.costs.get(document, operationName, variables);
+    if (cost === undefined) {
+      try {
+        cost = getComplexity({
+          schema: this.schema,
+          query: document,
+          operationName,
+          variables,
+          estimators: this.estimators,
+        });
+      } catch {
+        // Variables that do not fit their types: execution reports that, as BAD_USER_INPUT.
+        return;
+      }
+      this.costs.set(document, operationName, variables, cost);
+    }
+    if (cost <= this.maximum) return;
+    return new GraphQLError(
+      `The operation is too expensive: estimated cost ${cost}, limit ${this.maximum}. Ask for fewer rows or fields.`,
+      {
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          cost,
+          maximumCost: this.maximum,
+          http: { status: 400 },
+        },
+      },
+    );
+  }
 }
 
 /**

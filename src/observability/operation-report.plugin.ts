@@ -27,35 +27,45 @@ export function operationLabeler(): (name: string | undefined) => string {
 
 /**
  * Fills the request's OperationReport (read by the HTTP log line) and records the operation's
- * duration by name and outcome, and its errors by code.
+ * duration by name and outcome, and its errors by code: for Apollo's operations through
+ * `plugin`, for the fast path's (src/graphql/fast-path.ts) directly.
  */
-export function operationReportPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
-  const label = operationLabeler();
+export class OperationReporter {
+  private readonly label = operationLabeler();
 
-  return {
-    async requestDidStart({ contextValue }) {
+  constructor(private readonly metrics: Metrics) {}
+
+  resolved(report: OperationReport, operationName: string | null, type: string | undefined): void {
+    report.operationName = operationName ?? undefined;
+    report.operationType = type;
+  }
+
+  /** The operation is answered; `started` is process.hrtime.bigint() when it began. */
+  finished(report: OperationReport, started: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.metrics.operationDuration.observe(
+      {
+        operation: this.label(report.operationName),
+        type: report.operationType ?? 'unknown',
+        outcome: report.errorCodes.length ? 'error' : 'ok',
+      },
+      seconds,
+    );
+    for (const code of report.errorCodes) this.metrics.errors.inc({ code });
+  }
+
+  readonly plugin: ApolloServerPlugin<Context> = {
+    requestDidStart: async ({ contextValue }) => {
       const started = process.hrtime.bigint();
       const report = contextValue.report;
       return {
-        async didResolveOperation({ operationName, operation }) {
-          report.operationName = operationName ?? undefined;
-          report.operationType = operation?.operation;
+        didResolveOperation: async ({ operationName, operation }) => {
+          this.resolved(report, operationName, operation?.operation);
         },
-        async didEncounterErrors({ errors }) {
+        didEncounterErrors: async ({ errors }) => {
           for (const error of errors) report.errorCodes.push(publicCode(error));
         },
-        async willSendResponse() {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          metrics.operationDuration.observe(
-            {
-              operation: label(report.operationName),
-              type: report.operationType ?? 'unknown',
-              outcome: report.errorCodes.length ? 'error' : 'ok',
-            },
-            seconds,
-          );
-          for (const code of report.errorCodes) metrics.errors.inc({ code });
-        },
+        willSendResponse: async () => this.finished(report, started),
       };
     },
   };

@@ -1,0 +1,142 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FormattedExecutionResult } from 'graphql';
+import Negotiator from 'negotiator';
+import type { OperationReporter } from '../observability/operation-report.plugin';
+import type { SqlBudget } from '../observability/sql-budget';
+import type { CachePolicy } from './cache-policy';
+import type { CompiledExecution } from './compiled-execution';
+import type { Context } from './context';
+import type { QueryCost } from './query-cost.plugin';
+
+/** What the fast path does on Apollo's behalf: the work of the app's own plugins. */
+export interface FastPathParts {
+  compiledExecution: CompiledExecution;
+  cost: QueryCost;
+  reporter: OperationReporter;
+  sqlBudget: SqlBudget;
+  cachePolicy: CachePolicy;
+  /** The request's context, made once per request: Apollo gets the same one if it takes over. */
+  context(request: FastifyRequest): Promise<Context>;
+}
+
+/** What a POST body asks for, as Apollo reads it: a document by its text, or by its hash. */
+interface RequestedOperation {
+  document: { text: string } | { hash: string };
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+/** Apollo's choices for a single result, in its order (the third is for subscription callbacks). */
+const SINGLE_RESULT_TYPES = [
+  JSON_TYPE,
+  GRAPHQL_RESPONSE_TYPE,
+  'application/json; callbackSpec=1.0; charset=utf-8',
+];
+/** Distinct `accept` headers whose choice is remembered; clients send a handful. */
+const MAX_REMEMBERED_ACCEPTS = 64;
+
+/**
+ * Queries Apollo has already parsed, validated and compiled (src/graphql/compiled-execution.ts)
+ * are answered here, in the route, without Apollo's request pipeline: its per-request work —
+ * hashing the document to find it again, seven plugins' hooks awaited one stage after another,
+ * the request and response objects between the stages — was a fifth of a product lookup's CPU,
+ * more than the plugins' own work (bench/README.md). What those plugins do for an operation is
+ * done here by the same code: the cost limit, the operation's report and metrics, its SQL
+ * budget, the cache policy. The answer is what Apollo would have sent, byte for byte
+ * (fast-path.int.test.ts holds the two side by side).
+ *
+ * Anything else is Apollo's, as before: GET, a document not compiled (yet), a persisted query
+ * being registered, an `accept` Apollo would refuse or answer otherwise, a
+ * context that fails (not ready, a bad token: Apollo reports the same failure), an operation
+ * over the cost limit, and a compiled run with errors (handed over as it ran, not run twice).
+ * While the server stops, everything is Apollo's.
+ */
+export class GraphQLFastPath {
+  private open = true;
+  private readonly responseTypes = new Map<string, string | undefined>();
+
+  constructor(private readonly parts: FastPathParts) {}
+
+  /** From now on Apollo answers every request (the server is stopping). */
+  close(): void {
+    this.open = false;
+  }
+
+  /** The response body when the operation was answered here; undefined when it is Apollo's. */
+  async answer(request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
+    if (!this.open || request.method !== 'POST') return;
+    const requested = requestedOperation(request.body);
+    if (!requested) return;
+    const { compiledExecution, cost, reporter, sqlBudget, cachePolicy } = this.parts;
+    const compiled = compiledExecution.compiledOperation(
+      requested.document,
+      requested.operationName,
+    );
+    if (!compiled) return;
+    const contentType = this.responseType(request.headers.accept);
+    if (!contentType) return;
+    let context: Context;
+    try {
+      context = await this.parts.context(request);
+    } catch {
+      return; // Apollo's context is this same failure, which it reports
+    }
+    if (cost.refusal(compiled.document, compiled.operation, requested)) return;
+
+    const started = process.hrtime.bigint();
+    reporter.resolved(context.report, compiled.operationName, compiled.operation.operation);
+    const result: FormattedExecutionResult | undefined = await compiledExecution.run(
+      compiled,
+      context,
+      requested.variables,
+    );
+    if (!result) return;
+    sqlBudget.record(context, result);
+    reporter.finished(context.report, started);
+    void reply.header('content-type', contentType);
+    void reply.header('cache-control', cachePolicy.header(true, context));
+    // Apollo's serialisation: errors (none here), data, extensions, then a newline.
+    return `${JSON.stringify({ data: result.data, extensions: result.extensions })}\n`;
+  }
+
+  /** Apollo's content type for a single result, for this `accept`; none when it is not plain. */
+  private responseType(accept: string | undefined): string | undefined {
+    if (!accept) return JSON_TYPE;
+    if (this.responseTypes.has(accept)) return this.responseTypes.get(accept);
+    const preferred = new Negotiator({ headers: { accept } }).mediaType(SINGLE_RESULT_TYPES);
+    const type =
+      preferred === JSON_TYPE || preferred === GRAPHQL_RESPONSE_TYPE ? preferred : undefined;
+    if (this.responseTypes.size < MAX_REMEMBERED_ACCEPTS) this.responseTypes.set(accept, type);
+    return type;
+  }
+}
+
+/**
+ * Apollo's reading of a POST body (runHttpQuery, processGraphQLRequest), narrowed to the bodies
+ * the fast path takes: an operation by its text, or a persisted query by its hash alone (Apollo
+ * Client's automatic persisted queries). Other extensions are ignored, as Apollo ignores them
+ * (Apollo Client sends `clientLibrary`); a persisted query that also sends its text is being
+ * registered, which is Apollo's.
+ */
+function requestedOperation(body: unknown): RequestedOperation | undefined {
+  if (!isRecord(body)) return;
+  const { query, operationName, variables, extensions } = body;
+  if (operationName != null && typeof operationName !== 'string') return;
+  if (variables != null && !isRecord(variables)) return;
+  if (extensions != null && !isRecord(extensions)) return;
+  const persisted = extensions?.persistedQuery;
+  if (!persisted) {
+    return typeof query === 'string'
+      ? { document: { text: query }, operationName, variables }
+      : undefined;
+  }
+  if (query !== undefined || !isRecord(persisted) || persisted.version !== 1) return;
+  const hash = persisted.sha256Hash;
+  return typeof hash === 'string' ? { document: { hash }, operationName, variables } : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
