@@ -48,10 +48,12 @@ const MAX_REMEMBERED_ACCEPTS = 64;
  * (fast-path.int.test.ts holds the two side by side).
  *
  * Anything else is Apollo's, as before: GET, a document not compiled (yet), a persisted query
- * being registered, an `accept` Apollo would refuse or answer otherwise, a
- * context that fails (not ready, a bad token: Apollo reports the same failure), an operation
- * over the cost limit, and a compiled run with errors (handed over as it ran, not run twice).
- * While the server stops, everything is Apollo's.
+ * being registered, an `accept` Apollo would refuse or answer otherwise, a context that fails
+ * (not ready, a bad token: Apollo reports the same failure), an operation over the cost limit,
+ * and a compiled run with errors (handed over as it ran, not run twice). While the server
+ * stops, everything is Apollo's. A persisted query is answered by its hash even when Apollo's
+ * own persisted-query cache has let the text go (Apollo would ask the client to send it
+ * again): the compiled operation was made from that very text.
  */
 export class GraphQLFastPath {
   private open = true;
