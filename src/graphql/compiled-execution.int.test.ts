@@ -217,6 +217,23 @@ describe('queries compiled after their second run', () => {
     expect(refused.errors?.[0]?.message).toMatch(/^Variable "\$id" got invalid value/);
   });
 
+  it('refuses an operation name the document does not have, however often it is asked', async () => {
+    const query = '{ categories { id } }';
+    for (let i = 0; i < 3; i++) expect((await server.gql(query)).errors).toBeUndefined();
+    for (const operationName of ['Nope', '']) {
+      for (let i = 0; i < 3; i++) {
+        const refused = await server.gql(query, undefined, { operationName });
+        expect(refused.status).toBe(400);
+        expect(refused.errors).toEqual([
+          {
+            message: `Unknown operation named "${operationName}".`,
+            extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+          },
+        ]);
+      }
+    }
+  });
+
   it('masks a failing statement as graphql-js does, keeping the path (an outage: faults test)', async () => {
     const query = `query Name($id: ID!) { product(id: $id) { name } }`;
     await server.gql(query, { id: String(productId) });

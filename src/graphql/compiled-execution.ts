@@ -170,7 +170,9 @@ export class CompiledExecution {
       document: requestContext.document,
       contextValue: requestContext.context,
       variableValues: requestContext.request.variables,
-      operationName: requestContext.operationName,
+      // As requested: the resolved name is null when no operation has the requested one, and
+      // graphql-js would then run the document's only operation instead of refusing.
+      operationName: requestContext.request.operationName,
     });
   };
 
@@ -179,7 +181,10 @@ export class CompiledExecution {
     requestContext: GraphQLRequestContextResponseForOperation<object>,
   ): CompiledOperation | undefined {
     const { operation, operationName, request, source, queryHash, document } = requestContext;
-    if (this.compileAfter <= 0 || operation.operation !== OperationTypeNode.QUERY) return;
+    // No operation by the requested name (Apollo's types say there always is one): graphql-js
+    // reports it, and Apollo answers OPERATION_RESOLUTION_FAILURE.
+    const resolved = operation as typeof operation | undefined;
+    if (this.compileAfter <= 0 || resolved?.operation !== OperationTypeNode.QUERY) return;
     // As requested, not as resolved: the fast path has only the request to go by.
     const key = keyOf(source, request.operationName);
     let compiled = this.compiled.get(key);
@@ -230,13 +235,17 @@ export class CompiledExecution {
   }
 }
 
-/** Operation names are GraphQL names, which hold neither `:` nor `#`: the keys are unambiguous. */
+/**
+ * A compiled operation's keys: the operation name as requested (`*` for none: GraphQL names
+ * hold neither `*`, `:` nor `#`, and an empty name is a request of its own, which Apollo
+ * refuses), then the document's text, or its hash.
+ */
 function keyOf(source: string, operationName: string | null | undefined): string {
-  return `${operationName ?? ''}:${source}`;
+  return `${operationName ?? '*'}:${source}`;
 }
 
 function hashKeyOf(hash: string, operationName: string | null | undefined): string {
-  return `${operationName ?? ''}#${hash}`;
+  return `${operationName ?? '*'}#${hash}`;
 }
 
 /**
