@@ -173,16 +173,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const contextOf = (request: FastifyRequest) =>
     (request.graphqlContextMade ??= makeContext(request));
   const graphqlHandler = fastifyApolloHandler(apollo, { context: contextOf });
-  const fastPath = options.apolloPlugins?.length
-    ? null
-    : new GraphQLFastPath({
-        compiledExecution,
-        cost,
-        reporter,
-        sqlBudget,
-        cachePolicy,
-        context: contextOf,
-      });
+  // Plugins from outside (tests), or Apollo's usage reporting, must see every operation.
+  const fastPath =
+    options.apolloPlugins?.length || config.APOLLO_KEY
+      ? null
+      : new GraphQLFastPath({
+          compiledExecution,
+          cost,
+          reporter,
+          sqlBudget,
+          cachePolicy,
+          context: contextOf,
+        });
   http.route<{ Reply: string }>({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],

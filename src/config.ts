@@ -79,6 +79,12 @@ const EnvSchema = z.object({
    * way from then on (src/graphql/compiled-execution.ts); 0 keeps every operation on graphql-js.
    */
   GRAPHQL_COMPILE_AFTER: z.coerce.number().int().min(0).default(2),
+  /**
+   * Apollo GraphOS usage reporting (Apollo Server reads APOLLO_KEY and APOLLO_GRAPH_REF itself).
+   * Read here only to know that it is on: then every operation goes through Apollo's pipeline,
+   * none through the fast path (src/graphql/fast-path.ts), so that the report sees them all.
+   */
+  APOLLO_KEY: z.string().min(1).optional(),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: positiveInt.default(262_144),
   /** Schema tooling needs introspection; default on, except when NODE_ENV=production. */

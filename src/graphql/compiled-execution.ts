@@ -121,6 +121,8 @@ export class CompiledExecution {
     requested: { text: string } | { hash: string },
     operationName: string | null | undefined,
   ): CompiledOperation | undefined {
+    // Client input: a name that is no GraphQL name names no operation (and could fake a key).
+    if (operationName != null && !GRAPHQL_NAME.test(operationName)) return;
     const key =
       'text' in requested
         ? keyOf(requested.text, operationName)
@@ -197,14 +199,17 @@ export class CompiledExecution {
       const query = this.compile(source, document, operationName);
       compiled = 'none' in query ? query : { query, document, operation, operationName };
       this.compiled.set(key, compiled, { size: 'none' in compiled ? 1 : source.length });
-      // Found by its hash too, as a persisted query asks for it (Apollo checked that the hash
-      // is the text's when the client registered it, or computed it itself).
-      if (queryHash) {
-        const hashKey = hashKeyOf(queryHash, request.operationName);
-        this.compiled.set(hashKey, compiled, { size: hashKey.length });
-      }
     }
-    return 'none' in compiled ? undefined : compiled;
+    if ('none' in compiled) return;
+    // A persisted query is found by its hash too, as its client asks for it (Apollo checked that
+    // the hash is the text's when the client registered it). Only a persisted query: Apollo
+    // answers a hash it was never given as unknown.
+    if (queryHash && request.extensions?.persistedQuery) {
+      const hashKey = hashKeyOf(queryHash, request.operationName);
+      if (!this.compiled.has(hashKey))
+        this.compiled.set(hashKey, compiled, { size: hashKey.length });
+    }
+    return compiled;
   }
 
   /**
@@ -235,10 +240,14 @@ export class CompiledExecution {
   }
 }
 
+/** A GraphQL name (an operation's): the keys below rely on it. */
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+
 /**
  * A compiled operation's keys: the operation name as requested (`*` for none: GraphQL names
- * hold neither `*`, `:` nor `#`, and an empty name is a request of its own, which Apollo
- * refuses), then the document's text, or its hash.
+ * hold neither `*`, `:` nor `#`), then the document's text, or its hash. Apollo compiles only
+ * what resolved to an operation, so only names that are GraphQL names are ever keys; lookups
+ * check the requested name first.
  */
 function keyOf(source: string, operationName: string | null | undefined): string {
   return `${operationName ?? '*'}:${source}`;

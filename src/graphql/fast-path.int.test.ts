@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { createHash } from 'node:crypto';
 import { createCategory, createProduct, createReviews } from '../../test/support/factories';
 import { startTestServer, type TestServer } from '../../test/support/server';
+import { CompiledExecution } from './compiled-execution';
 
 /**
  * The fast path answers a compiled query without Apollo's pipeline: what a client receives must
@@ -211,6 +212,26 @@ describe('the fast path', () => {
       expect(firstError(refused).extensions.code).toBe('UNAUTHENTICATED');
     });
 
+    it('a compiled run with errors, timed from before the run', async () => {
+      const query = `query Slow($id: ID!, $after: String) { product(id: $id) { reviews(first: 1, after: $after) { totalCount } } }`;
+      for (let i = 0; i < 2; i++) await post(server, { query, variables: { id: productId } });
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called with its `this` below
+      const run = CompiledExecution.prototype.run;
+      jest.spyOn(CompiledExecution.prototype, 'run').mockImplementation(async function (
+        this: CompiledExecution,
+        ...args: Parameters<typeof run>
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return run.apply(this, args);
+      });
+      await post(server, { query, variables: { id: productId, after: 'nope' } });
+      const seconds =
+        /^graphql_operation_duration_seconds_sum\{operation="Slow",type="query",outcome="error"\} (\S+)$/m.exec(
+          await metricsText(server),
+        );
+      expect(Number(seconds?.[1])).toBeGreaterThanOrEqual(0.3);
+    });
+
     it('a compiled run with errors, reported once (not run again)', async () => {
       const query = `query Cursor($id: ID!, $after: String) { categories { id } product(id: $id) { reviews(first: 1, after: $after) { totalCount } } }`;
       for (let i = 0; i < 2; i++) await post(server, { query, variables: { id: productId } });
@@ -256,6 +277,37 @@ describe('the fast path', () => {
         expect((await post(server, body)).status).toBe(400);
       }
       expect(calls).toHaveBeenCalledTimes(4);
+    });
+
+    it('operation names that are no GraphQL names (they name no operation)', async () => {
+      const query = '{ categories { id name } } # Split:tail';
+      for (let i = 0; i < 3; i++) await post(server, { query });
+      const calls = apolloCalls(server);
+      for (const operationName of ['*', 'x:{ categories { id name } } # Split', '']) {
+        const refused = await post(server, { query, operationName });
+        expect(refused.status).toBe(400);
+        expect(firstError(refused).extensions.code).toBe('OPERATION_RESOLUTION_FAILURE');
+      }
+      // The text after a `:` in a name is not looked up as a document either.
+      const faked = await post(server, {
+        query: 'tail',
+        operationName: '*:{ categories { id name } } # Split',
+      });
+      expect(faked.status).toBe(400);
+      expect(calls).toHaveBeenCalledTimes(4);
+    });
+
+    it('a hash for a text never registered as a persisted query (Apollo does not know it)', async () => {
+      const query = 'query NeverPersisted { categories { id } }';
+      for (let i = 0; i < 3; i++) await post(server, { query });
+      const sha256Hash = createHash('sha256').update(query).digest('hex');
+      const calls = apolloCalls(server);
+      const unknown = await post(server, {
+        operationName: 'NeverPersisted',
+        extensions: { persistedQuery: { version: 1, sha256Hash } },
+      });
+      expect(calls).toHaveBeenCalledTimes(1);
+      expect(firstError(unknown).extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     });
 
     it('a GET', async () => {
@@ -319,3 +371,20 @@ function sqlStatementsOf(metrics: string, operation: string): number {
   );
   return Number(line.exec(metrics)?.[1] ?? 0);
 }
+
+describe('with Apollo usage reporting configured (APOLLO_KEY)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // Apollo reads its key from process.env, which this leaves alone: nothing is reported.
+    server = await startTestServer({ env: { APOLLO_KEY: 'service:test:key' } });
+  });
+  afterAll(() => server.close());
+
+  it('has no fast path: every operation goes through Apollo', async () => {
+    const calls = apolloCalls(server);
+    for (let i = 0; i < 4; i++) {
+      expect((await post(server, { query: '{ categories { id } }' })).status).toBe(200);
+    }
+    expect(calls).toHaveBeenCalledTimes(4);
+  });
+});

@@ -51,9 +51,13 @@ const MAX_REMEMBERED_ACCEPTS = 64;
  * being registered, an `accept` Apollo would refuse or answer otherwise, a context that fails
  * (not ready, a bad token: Apollo reports the same failure), an operation over the cost limit,
  * and a compiled run with errors (handed over as it ran, not run twice). While the server
- * stops, everything is Apollo's. A persisted query is answered by its hash even when Apollo's
- * own persisted-query cache has let the text go (Apollo would ask the client to send it
- * again): the compiled operation was made from that very text.
+ * stops, everything is Apollo's, and with Apollo's usage reporting on (APOLLO_KEY) or plugins
+ * added from outside, there is no fast path: they must see every operation.
+ *
+ * Where the two still differ, the fast path answers and Apollo would not: a persisted query
+ * whose text Apollo's own cache has let go (Apollo asks the client to send it again; the
+ * compiled operation was made from that very text), and a request without a usable Host header
+ * (the Fastify adapter builds a URL from it, and fails the request with a 500).
  */
 export class GraphQLFastPath {
   private open = true;
@@ -87,18 +91,20 @@ export class GraphQLFastPath {
     }
     if (cost.refusal(compiled.document, compiled.operation, requested)) return;
 
-    const started = process.hrtime.bigint();
-    reporter.resolved(context.report, compiled.operationName, compiled.operation.operation);
+    reporter.started(context.report);
     const result: FormattedExecutionResult | undefined = await compiledExecution.run(
       compiled,
       context,
       requested.variables,
     );
+    // Handed over (errors): Apollo reports the operation, from what it resolves itself.
     if (!result) return;
+    reporter.resolved(context.report, compiled.operationName, compiled.operation.operation);
     sqlBudget.record(context, result);
-    reporter.finished(context.report, started);
-    void reply.header('content-type', contentType);
+    reporter.finished(context.report);
+    // In the order Apollo sets them.
     void reply.header('cache-control', cachePolicy.header(true, context));
+    void reply.header('content-type', contentType);
     // Apollo's serialisation: errors (none here), data, extensions, then a newline.
     return `${JSON.stringify({ data: result.data, extensions: result.extensions })}\n`;
   }
