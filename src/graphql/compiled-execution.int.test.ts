@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProduct, createReviews } from '../../test/support/factories';
+import { sqlStatementsOf } from '../../test/support/metrics';
 import { startTestServer, type TestServer } from '../../test/support/server';
 
 /** Nested pages, aliases, a fragment, a directive, variables and defaults: most of what compiles. */
@@ -318,24 +319,15 @@ describe('a compiled query without errors', () => {
     const id = (await server.sql<{ id: number }>('select id from product limit 1'))[0]!.id;
     for (let i = 0; i < 2; i++) await server.gql(query, { id: String(id) });
     const before = executedByApollo.length;
-    const statementsBefore = await statementsOf(server, 'Broken');
+    const statementsBefore = await sqlStatementsOf(server, 'Broken');
     const failed = await server.gql(query, { id: String(id), after: 'not-a-cursor' });
     expect(failed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(failed.data).toEqual({ categories: [{ id: expect.any(String) }], product: null });
     expect(executedByApollo.slice(before)).toEqual(['Broken']);
     // Handed over as it ran: the compiled run's result, not a second execution.
-    expect((await statementsOf(server, 'Broken')) - statementsBefore).toBe(2);
+    expect((await sqlStatementsOf(server, 'Broken')) - statementsBefore).toBe(2);
   });
 });
-
-async function statementsOf(server: TestServer, operation: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = new RegExp(
-    `^graphql_operation_sql_statements_sum\\{operation="${operation}"\\} (\\d+)$`,
-    'm',
-  );
-  return Number(line.exec(text)?.[1] ?? 0);
-}
 
 describe('GRAPHQL_COMPILE_AFTER=0', () => {
   let server: TestServer;

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { createCategory, createProduct, createReviews } from '../../test/support/factories';
+import { metricsText, sqlStatementsOf } from '../../test/support/metrics';
 import { startTestServer, type TestServer } from '../../test/support/server';
 import { CompiledExecution } from './compiled-execution';
 
@@ -40,10 +41,6 @@ async function post(
 
 function apolloCalls(server: TestServer) {
   return jest.spyOn(server.app.apollo, 'executeHTTPGraphQLRequest');
-}
-
-async function metricsText(server: TestServer): Promise<string> {
-  return (await fetch(`${server.url}/metrics`)).text();
 }
 
 describe('the fast path', () => {
@@ -235,7 +232,7 @@ describe('the fast path', () => {
     it('a compiled run with errors, reported once (not run again)', async () => {
       const query = `query Cursor($id: ID!, $after: String) { categories { id } product(id: $id) { reviews(first: 1, after: $after) { totalCount } } }`;
       for (let i = 0; i < 2; i++) await post(server, { query, variables: { id: productId } });
-      const statementsBefore = sqlStatementsOf(await metricsText(server), 'Cursor');
+      const statementsBefore = await sqlStatementsOf(server, 'Cursor');
       const calls = apolloCalls(server);
       const failed = await post(server, { query, variables: { id: productId, after: 'nope' } });
       expect(calls).toHaveBeenCalledTimes(1);
@@ -246,7 +243,7 @@ describe('the fast path', () => {
         errors: [{ path: ['product', 'reviews'], extensions: { code: 'BAD_USER_INPUT' } }],
       });
       // The categories and the product, read once each.
-      expect(sqlStatementsOf(await metricsText(server), 'Cursor') - statementsBefore).toBe(2);
+      expect((await sqlStatementsOf(server, 'Cursor')) - statementsBefore).toBe(2);
     });
 
     it('variables that do not fit, as graphql-js refuses them (400)', async () => {
@@ -362,14 +359,6 @@ function firstError(answer: Answer) {
 
 function stockOf(answer: Answer) {
   return (JSON.parse(answer.body) as Body).data?.product?.stock;
-}
-
-function sqlStatementsOf(metrics: string, operation: string): number {
-  const line = new RegExp(
-    `^graphql_operation_sql_statements_sum\\{operation="${operation}"\\} (\\d+)$`,
-    'm',
-  );
-  return Number(line.exec(metrics)?.[1] ?? 0);
 }
 
 describe('with Apollo usage reporting configured (APOLLO_KEY)', () => {
