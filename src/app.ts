@@ -193,7 +193,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       request.clientDeparture = watchDeparture(reply.raw);
       done();
     },
-    // A browser opening the endpoint gets the Playground; every other request goes to Apollo.
+    // A browser opening the endpoint gets the Playground; every other request goes on.
     // Without the Playground there is no hook at all (it ran for every request).
     ...(config.GRAPHQL_PLAYGROUND && {
       preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
@@ -202,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }),
     async handler(request, reply) {
       try {
+        // A compiled query is answered by the fast path; whatever it leaves is Apollo's.
         return (
           (await fastPath?.answer(request, reply)) ??
           (await graphqlHandler.call(this, request, reply))
