@@ -53,7 +53,8 @@ export class OperationReporter {
 
   /** The operation is answered. */
   finished(report: OperationReport): void {
-    const seconds = Number(process.hrtime.bigint() - (report.started ?? 0n)) / 1e9;
+    const now = process.hrtime.bigint();
+    const seconds = Number(now - (report.started ?? now)) / 1e9;
     this.metrics.operationDuration.observe(
       {
         operation: this.label(report.operationName),
