@@ -15,6 +15,7 @@ import type { Config } from './config';
 import { CachePolicy } from './graphql/cache-policy';
 import { createContext, type Context } from './graphql/context';
 import { CompiledExecution, fixedSchemaGateway } from './graphql/compiled-execution';
+import { createDocumentStore, createPersistedQueryCache } from './graphql/document-caches';
 import { errorLoggingPlugin } from './graphql/error-logging.plugin';
 import { GraphQLFastPath } from './graphql/fast-path';
 import { formatError } from './graphql/format-error';
@@ -24,11 +25,17 @@ import { QueryCost, queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
 import { watchDeparture } from './http/client-disconnect';
 import { registerHealthRoutes, type Readiness } from './http/health';
+import { refuseOversizedDocument } from './http/document-size';
 import { registerHttpErrors } from './http/http-errors';
 import { registerPlayground, sendPlayground, wantsPlayground } from './http/playground';
 import { registerRequestLog } from './http/request-log';
 import type { AppLogger } from './logger';
-import { createMetrics, observeOperationGate, type Metrics } from './observability/metrics';
+import {
+  createMetrics,
+  observeDocumentCaches,
+  observeOperationGate,
+  type Metrics,
+} from './observability/metrics';
 import { OperationReporter } from './observability/operation-report.plugin';
 import { SqlBudget } from './observability/sql-budget';
 import type { ClientDeparture } from './shared/client-departure';
@@ -104,9 +111,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
     config.GRAPHQL_MAX_QUEUE_WAIT_MS,
   );
   observeOperationGate(metrics, operationGate);
-  const compiledExecution = new CompiledExecution(schema, config.GRAPHQL_COMPILE_AFTER, {
-    compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
-    logger,
+  const compiledExecution = new CompiledExecution(
+    schema,
+    config.GRAPHQL_COMPILE_AFTER,
+    { compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }), logger },
+    config.GRAPHQL_COMPILED_CACHE_MB * 1024 * 1024,
+  );
+  const documentStore = createDocumentStore(config.GRAPHQL_DOCUMENT_CACHE_MB);
+  const persistedQueries = createPersistedQueryCache(config.APQ_CACHE_MB);
+  observeDocumentCaches(metrics, {
+    documents: documentStore,
+    compiled: compiledExecution,
+    persisted_queries: persistedQueries,
   });
   const cost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
   const cachePolicy = new CachePolicy(config.HTTP_CACHE_MAX_AGE);
@@ -121,6 +137,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     introspection: config.GRAPHQL_INTROSPECTION,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
+    // Bounded in bytes as measured (Apollo's defaults leave the source text out of the size).
+    documentStore,
+    persistedQueries: { cache: persistedQueries },
     // main.ts stops the server itself, after reporting not-ready; Apollo's handler would not.
     stopOnTerminationSignals: false,
     plugins: [
@@ -201,6 +220,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       },
     }),
     async handler(request, reply) {
+      if (refuseOversizedDocument(request, reply, config.GRAPHQL_MAX_DOCUMENT_BYTES)) return reply;
       try {
         // A compiled query is answered by the fast path; whatever it leaves is Apollo's.
         return (

@@ -65,6 +65,20 @@ const EnvSchema = z.object({
   GRAPHQL_MAX_COST: positiveInt.default(10_000),
   GRAPHQL_MAX_DIRECTIVES: positiveInt.default(30),
   /**
+   * Longest document (UTF-8 bytes of `query`) accepted, refused before it is parsed or hashed:
+   * comments and whitespace cost no tokens, so the token limit alone lets megabytes through.
+   */
+  GRAPHQL_MAX_DOCUMENT_BYTES: positiveInt.default(32_768),
+  /**
+   * Memory for the documents the server keeps between requests, in MB of heap (each entry sized
+   * by its measured cost, src/graphql/document-caches.ts): parsed and validated documents, and
+   * the compiled forms of queries. Least recently used entries go first.
+   */
+  GRAPHQL_DOCUMENT_CACHE_MB: positiveInt.max(4096).default(32),
+  GRAPHQL_COMPILED_CACHE_MB: positiveInt.max(4096).default(64),
+  /** Memory for automatic persisted queries' texts (by their hash), in MB. */
+  APQ_CACHE_MB: positiveInt.max(4096).default(16),
+  /**
    * Operations run at once; later ones queue in arrival order (src/graphql/operation-gate.ts).
    * Enough to keep the one event loop busy while others wait on SQL round trips (a product
    * lookup needs ~4 at 0.25 ms of CPU each), few enough that deep queries do not interleave

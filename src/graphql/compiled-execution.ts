@@ -19,16 +19,16 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import { createHash } from 'node:crypto';
 import type { AppLogger } from '../logger';
+import { compiledBytes } from './document-caches';
 
-/** Documents whose runs are counted (a counter each, nothing compiled yet). */
-const MAX_COUNTED_DOCUMENTS = 1000;
 /**
- * Compiled forms kept, by their documents' length: a compiled document holds ~300 bytes per
- * character of its source, so this keeps them to tens of MB, however many distinct documents
- * clients send. Longer documents than MAX_COMPILED_SOURCE are never compiled.
+ * Run counters of documents not compiled yet: a key (a hash) and a number each, so bounding the
+ * bytes bounds the count (~10,000).
  */
-const MAX_COMPILED_SOURCE_TOTAL = 200_000;
+const COUNTED_RUNS_BYTES = 2 * 1024 * 1024;
+/** Longer documents are never compiled: they are one-offs, and their compiled form is large. */
 const MAX_COMPILED_SOURCE = 8_000;
 
 export type CompileOutcome = 'ok' | 'failed' | 'skipped';
@@ -78,21 +78,35 @@ type CarriesUnfinished = { [UNFINISHED]?: Unfinished };
  */
 export class CompiledExecution {
   /** Documents' runs so far, until compiled. */
-  private readonly runs = new LRUCache<string, { count: number }>({ max: MAX_COUNTED_DOCUMENTS });
-  /**
-   * By the operation's name as requested and the document's text (the fast path looks them up
-   * before anything is parsed). `{ none: true }`: tried, not compiled; that document stays with
-   * graphql-js.
-   */
-  private readonly compiled = new LRUCache<string, CompiledOperation | { none: true }>({
-    maxSize: MAX_COMPILED_SOURCE_TOTAL,
+  private readonly runs = new LRUCache<string, { count: number }>({
+    maxSize: COUNTED_RUNS_BYTES,
+    sizeCalculation: (_, key) => 2 * key.length + 64,
   });
+  /**
+   * By the operation's name as requested and the SHA-256 of the document's text (the fast path
+   * looks them up before anything is parsed), sized in bytes as measured (document-caches.ts).
+   * `{ none: true }`: tried, not compiled; that document stays with graphql-js.
+   */
+  private readonly compiled: LRUCache<string, CompiledOperation | { none: true }>;
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly compileAfter: number,
     private readonly observer: { compiled(outcome: CompileOutcome): void; logger: AppLogger },
-  ) {}
+    /** Heap the compiled queries may take, in bytes. */
+    cacheBytes = 64 * 1024 * 1024,
+  ) {
+    this.compiled = new LRUCache({
+      maxSize: cacheBytes,
+      sizeCalculation: (entry, key) =>
+        2 * key.length + ('none' in entry ? 64 : compiledBytes(entry.document)),
+    });
+  }
+
+  /** Heap the compiled queries and run counters take, as their entries were sized. */
+  get bytes(): number {
+    return this.compiled.calculatedSize + this.runs.calculatedSize;
+  }
 
   readonly plugin: ApolloServerPlugin<object> = {
     requestDidStart: async () => ({
@@ -125,7 +139,7 @@ export class CompiledExecution {
     if (operationName != null && !GRAPHQL_NAME.test(operationName)) return;
     const key =
       'text' in requested
-        ? keyOf(requested.text, operationName)
+        ? keyOf(sha256(requested.text), operationName)
         : hashKeyOf(requested.hash, operationName);
     const compiled = this.compiled.get(key);
     return compiled && 'none' in compiled ? undefined : compiled;
@@ -187,8 +201,10 @@ export class CompiledExecution {
     // reports it, and Apollo answers OPERATION_RESOLUTION_FAILURE.
     const resolved = operation as typeof operation | undefined;
     if (this.compileAfter <= 0 || resolved?.operation !== OperationTypeNode.QUERY) return;
-    // As requested, not as resolved: the fast path has only the request to go by.
-    const key = keyOf(source, request.operationName);
+    if (!queryHash) return; // set by Apollo before any operation resolves
+    // As requested, not as resolved: the fast path has only the request to go by. Apollo's
+    // queryHash is the text's SHA-256 (or, for a persisted query, the hash it was registered by).
+    const key = keyOf(queryHash, request.operationName);
     let compiled = this.compiled.get(key);
     if (!compiled) {
       let counter = this.runs.get(key);
@@ -198,7 +214,7 @@ export class CompiledExecution {
       this.runs.delete(key);
       const query = this.compile(source, document, operationName);
       compiled = 'none' in query ? query : { query, document, operation, operationName };
-      this.compiled.set(key, compiled, { size: 'none' in compiled ? 1 : source.length });
+      this.compiled.set(key, compiled);
     }
     if ('none' in compiled) return;
     // A persisted query is found by its hash too, as its client asks for it (Apollo checked that
@@ -206,8 +222,9 @@ export class CompiledExecution {
     // answers a hash it was never given as unknown.
     if (queryHash && request.extensions?.persistedQuery) {
       const hashKey = hashKeyOf(queryHash, request.operationName);
+      // Shares the compiled form: the key alone is new memory.
       if (!this.compiled.has(hashKey))
-        this.compiled.set(hashKey, compiled, { size: hashKey.length });
+        this.compiled.set(hashKey, compiled, { size: 2 * hashKey.length + 64 });
     }
     return compiled;
   }
@@ -245,12 +262,18 @@ const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
 
 /**
  * A compiled operation's keys: the operation name as requested (`*` for none: GraphQL names
- * hold neither `*`, `:` nor `#`), then the document's text, or its hash. Apollo compiles only
- * what resolved to an operation, so only names that are GraphQL names are ever keys; lookups
- * check the requested name first.
+ * hold neither `*`, `:` nor `#`), then the SHA-256 of the document's text (`:`), or the hash a
+ * persisted query was registered by (`#`: a hash is answered only for a persisted query, as
+ * Apollo does). Apollo compiles only what resolved to an operation, so only names that are
+ * GraphQL names are ever keys; lookups check the requested name first.
  */
-function keyOf(source: string, operationName: string | null | undefined): string {
-  return `${operationName ?? '*'}:${source}`;
+function keyOf(textHash: string, operationName: string | null | undefined): string {
+  return `${operationName ?? '*'}:${textHash}`;
+}
+
+/** Apollo's queryHash of a text: the same function, so both front doors find one entry. */
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function hashKeyOf(hash: string, operationName: string | null | undefined): string {

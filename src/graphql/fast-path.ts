@@ -34,8 +34,8 @@ const SINGLE_RESULT_TYPES = [
   GRAPHQL_RESPONSE_TYPE,
   'application/json; callbackSpec=1.0; charset=utf-8',
 ];
-/** Distinct `accept` headers whose choice is remembered; clients send a handful. */
-const MAX_REMEMBERED_ACCEPTS = 64;
+/** Distinct `accept` headers whose choice is remembered, until their text fills this. */
+const REMEMBERED_ACCEPTS_CHARS = 32 * 1024;
 
 /**
  * Queries Apollo has already parsed, validated and compiled (src/graphql/compiled-execution.ts)
@@ -61,6 +61,7 @@ const MAX_REMEMBERED_ACCEPTS = 64;
  */
 export class GraphQLFastPath {
   private open = true;
+  private remembered = 0;
   private readonly responseTypes = new Map<string, string | undefined>();
 
   constructor(private readonly parts: FastPathParts) {}
@@ -116,7 +117,11 @@ export class GraphQLFastPath {
     const preferred = new Negotiator({ headers: { accept } }).mediaType(SINGLE_RESULT_TYPES);
     const type =
       preferred === JSON_TYPE || preferred === GRAPHQL_RESPONSE_TYPE ? preferred : undefined;
-    if (this.responseTypes.size < MAX_REMEMBERED_ACCEPTS) this.responseTypes.set(accept, type);
+    // Clients send a handful of distinct headers: the first ones are kept, the rest negotiated.
+    if (this.remembered + accept.length <= REMEMBERED_ACCEPTS_CHARS) {
+      this.remembered += accept.length;
+      this.responseTypes.set(accept, type);
+    }
     return type;
   }
 }

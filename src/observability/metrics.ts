@@ -86,3 +86,19 @@ export function observeOperationGate(metrics: Metrics, gate: OperationGate): voi
     },
   });
 }
+
+/** The caches the server keeps of clients' documents, in bytes as their entries were sized. */
+export function observeDocumentCaches(
+  metrics: Metrics,
+  caches: Record<'documents' | 'compiled' | 'persisted_queries', { readonly bytes: number }>,
+): void {
+  new Gauge({
+    name: 'graphql_cache_bytes',
+    help: 'Heap the document caches take (GRAPHQL_DOCUMENT_CACHE_MB, GRAPHQL_COMPILED_CACHE_MB, APQ_CACHE_MB)',
+    labelNames: ['cache'] as const,
+    registers: [metrics.registry],
+    collect() {
+      for (const [cache, { bytes }] of Object.entries(caches)) this.set({ cache }, bytes);
+    },
+  });
+}

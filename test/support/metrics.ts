@@ -13,3 +13,14 @@ export async function sqlStatementsOf(server: TestServer, operation: string): Pr
   );
   return Number(line.exec(await metricsText(server))?.[1] ?? 0);
 }
+
+/** Bytes a document cache takes, as /metrics shows it (graphql_cache_bytes). */
+export async function cacheBytesOf(
+  server: TestServer,
+  cache: 'documents' | 'compiled' | 'persisted_queries',
+): Promise<number> {
+  const line = new RegExp(`^graphql_cache_bytes\\{cache="${cache}"\\} (\\d+)$`, 'm');
+  const bytes = line.exec(await metricsText(server))?.[1];
+  if (bytes === undefined) throw new Error(`/metrics shows no graphql_cache_bytes for ${cache}`);
+  return Number(bytes);
+}
