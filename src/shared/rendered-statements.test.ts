@@ -3,7 +3,7 @@ import { RenderedStatements } from './sql';
 
 describe('RenderedStatements', () => {
   it('renders a key once, keeps only the text and values, and forgets beyond its bound', () => {
-    const statements = new RenderedStatements(60, 30); // key, text, a number: 17 each here
+    const statements = new RenderedStatements(120, 60); // key, text, a number: 17 characters, 34 bytes each here
     let renders = 0;
     const render = (sql: string) => () => {
       renders += 1;
@@ -12,7 +12,7 @@ describe('RenderedStatements', () => {
     const first = statements.get('a', render('select 1'));
     expect(statements.get('a', render('not used'))).toBe(first);
     expect(first).toEqual({ sql: 'select 1', bindings: [1] });
-    for (const key of 'bcd') statements.get(key, render('select n')); // 68 > 60: 'a' goes
+    for (const key of 'bcd') statements.get(key, render('select n')); // 136 > 120: 'a' goes
     expect(statements.get('a', render('select 1 again'))).toEqual({
       sql: 'select 1 again',
       bindings: [5],
@@ -21,7 +21,7 @@ describe('RenderedStatements', () => {
   });
 
   it('renders a statement too long to keep every time', () => {
-    const statements = new RenderedStatements(1000, 20);
+    const statements = new RenderedStatements(1000, 40);
     const long = `select '${'x'.repeat(50)}'`;
     let renders = 0;
     const render = () => ((renders += 1), { sql: long, bindings: [] });
@@ -31,7 +31,7 @@ describe('RenderedStatements', () => {
   });
 
   it('counts string values too: a long filter is a value, not text', () => {
-    const statements = new RenderedStatements(1000, 20);
+    const statements = new RenderedStatements(1000, 40);
     let renders = 0;
     const render = () => ((renders += 1), { sql: 'select ?', bindings: ['x'.repeat(50)] });
     statements.get('a', render);

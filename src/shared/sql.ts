@@ -161,18 +161,18 @@ export interface RenderedStatement {
  * the values entirely (a list's filter, order, cursor and size): building a page's SELECT through
  * MikroORM's query builder and knex was a seventh of a product page's CPU (bench/README.md), and
  * the same listing is asked again and again. Text only, never rows: nothing read is kept, so
- * nothing can be served stale. Bounded by an LRU in characters (key, text and string values),
- * because a client chooses how long its filter strings are: a statement longer than
- * `maxEntryChars` is rendered every time instead of being kept.
+ * nothing can be served stale. Bounded by an LRU in bytes (key, text and string values at two
+ * bytes a character, the most V8 takes), because a client chooses how long its filter strings
+ * are: a statement larger than `maxEntryBytes` is rendered every time instead of being kept.
  */
 export class RenderedStatements {
   private readonly cache: LRUCache<string, RenderedStatement>;
 
-  constructor(maxChars = 2_000_000, maxEntryChars = maxChars / 50) {
+  constructor(maxBytes = 4 * 1024 * 1024, maxEntryBytes = maxBytes / 50) {
     this.cache = new LRUCache({
-      maxSize: maxChars,
-      maxEntrySize: maxEntryChars,
-      sizeCalculation: (statement, key) => key.length + renderedLength(statement),
+      maxSize: maxBytes,
+      maxEntrySize: maxEntryBytes,
+      sizeCalculation: (statement, key) => 2 * (key.length + renderedLength(statement)),
     });
   }
 
