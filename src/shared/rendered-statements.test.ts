@@ -2,6 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { RenderedStatements } from './sql';
 
 describe('RenderedStatements', () => {
+  it('builds with its default bounds', () => {
+    expect(() => new RenderedStatements()).not.toThrow();
+  });
+
   it('renders a key once, keeps only the text and values, and forgets beyond its bound', () => {
     const statements = new RenderedStatements(120, 60); // key, text, a number: 17 characters, 34 bytes each here
     let renders = 0;

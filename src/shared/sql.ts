@@ -168,7 +168,7 @@ export interface RenderedStatement {
 export class RenderedStatements {
   private readonly cache: LRUCache<string, RenderedStatement>;
 
-  constructor(maxBytes = 4 * 1024 * 1024, maxEntryBytes = maxBytes / 50) {
+  constructor(maxBytes = 4 * 1024 * 1024, maxEntryBytes = Math.floor(maxBytes / 50)) {
     this.cache = new LRUCache({
       maxSize: maxBytes,
       maxEntrySize: maxEntryBytes,
