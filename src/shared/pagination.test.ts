@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
 import {
+  cursorScope,
   decodeCursor,
   encodeCursor,
   isTimestampText,
@@ -121,5 +122,47 @@ describe('strict cursor values', () => {
     expect(isTimestampText('2026-01-01T00:00:00.000Z')).toBe(true);
     expect(isTimestampText('1')).toBe(false);
     expect(isTimestampText('2026-01-01')).toBe(false);
+  });
+
+  it('accepts only the years PostgreSQL reads (0001 to 9999)', () => {
+    expect(isTimestampText('0001-01-01T00:00:00.000Z')).toBe(true);
+    expect(isTimestampText('9999-12-31T23:59:59.999Z')).toBe(true);
+    for (const year of [0, -1, 10_000, 275_760]) {
+      const written = new Date(Date.UTC(2000, 0, 1));
+      written.setUTCFullYear(year); // JavaScript writes 0000, -000001, +010000, +275760
+      expect(isTimestampText(written.toISOString())).toBe(false);
+    }
+  });
+
+  it('refuses a cursor longer than any this API writes, before decoding it', () => {
+    const cursor = encodeCursor('s', { value: 'x'.repeat(3000), id: 1 });
+    expect(() => decodeCursor('after', 's', cursor)).toThrow('is not a cursor this API issued');
+  });
+
+  it('refuses a lone surrogate, which no stored text holds', () => {
+    const cursor = encodeCursor('s', { value: 'a\ud800', id: 1 });
+    expect(() => decodeCursor('after', 's', cursor)).toThrow('is not a cursor this API issued');
+    expect(decodeCursor('after', 's', encodeCursor('s', { value: '🦓', id: 1 })).value).toBe('🦓');
+  });
+});
+
+describe('cursorScope', () => {
+  it('is the same in every process and release: no per-process key', () => {
+    // A change here makes every cursor clients hold fail; change it only on purpose.
+    expect(cursorScope(['list', 1])).toBe('t7tiIuPP6-S6iOvO');
+  });
+
+  it('tells lists apart and is read lazily by toPageRequest', () => {
+    expect(cursorScope(['list', 1])).not.toBe(cursorScope(['list', 2]));
+    let reads = 0;
+    const scope = () => {
+      reads += 1;
+      return 's';
+    };
+    expect(toPageRequest({ first: 2 }, scope).cursor).toBeNull();
+    expect(reads).toBe(0);
+    const after = encodeCursor('s', { value: 'x', id: 1 });
+    expect(toPageRequest({ first: 2, after }, scope).cursor).toEqual({ value: 'x', id: 1 });
+    expect(reads).toBe(1);
   });
 });

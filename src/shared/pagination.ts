@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Field, ObjectType } from 'type-graphql';
 import { BadUserInputError } from './errors';
 
@@ -25,17 +26,45 @@ export interface PageRequest {
 }
 
 /**
- * Cursors are opaque to clients but carry what they were made for (`scope`: the list and its
- * order), so a cursor from one order or list is refused by another instead of skipping rows.
+ * Longer than any cursor this API writes (a 200-character name, escaped, and a digest): a
+ * bigger one is refused before it is decoded.
+ */
+const MAX_CURSOR_LENGTH = 2048;
+
+/** A lone UTF-16 surrogate: no text a row holds (PostgreSQL stores UTF-8) contains one. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * The scope of a list's cursors: a digest of everything that makes the list what it is (its
+ * kind, parent, order, filter, search), as canonical values. A SHA-256 of those values rather
+ * than a keyed MAC: cursors are not secret or signed (a client may forge one, and every value in
+ * it is checked before use); the digest only tells lists apart, the same in every process and
+ * after restarts. 96 bits: an accidental match between two lists is out of reach.
+ */
+export function cursorScope(list: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(list)).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Cursors are opaque to clients but carry what they were made for (`scope`: see cursorScope),
+ * so a cursor from one list or order is refused by another instead of skipping rows.
  */
 export function encodeCursor(scope: string, position: CursorPosition): string {
   return Buffer.from(JSON.stringify([scope, position.value, position.id])).toString('base64url');
 }
 
-export function decodeCursor(argName: string, scope: string, cursor: string): CursorPosition {
+/** `scope` null: any list's cursor (a check of its values only; the caller checks it later). */
+export function decodeCursor(
+  argName: string,
+  scope: string | (() => string) | null,
+  cursor: string,
+): CursorPosition {
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    decoded =
+      cursor.length > MAX_CURSOR_LENGTH
+        ? undefined
+        : JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     decoded = undefined;
   }
@@ -43,14 +72,17 @@ export function decodeCursor(argName: string, scope: string, cursor: string): Cu
     !Array.isArray(decoded) ||
     decoded.length !== 3 ||
     typeof decoded[0] !== 'string' ||
-    (decoded[1] !== null && (typeof decoded[1] !== 'string' || decoded[1].includes('\u0000'))) ||
+    (decoded[1] !== null &&
+      (typeof decoded[1] !== 'string' ||
+        decoded[1].includes('\u0000') ||
+        LONE_SURROGATE.test(decoded[1]))) ||
     !Number.isSafeInteger(decoded[2]) ||
     (decoded[2] as number) < 1 ||
     (decoded[2] as number) > 2_147_483_647
   ) {
     throw BadUserInputError.field(argName, 'cursor', 'is not a cursor this API issued');
   }
-  if (decoded[0] !== scope) {
+  if (scope !== null && decoded[0] !== (typeof scope === 'string' ? scope : scope())) {
     throw BadUserInputError.field(
       argName,
       'cursor',
@@ -61,7 +93,7 @@ export function decodeCursor(argName: string, scope: string, cursor: string): Cu
 }
 
 /** Validates Relay arguments: one direction at a time, and a page size within 0..MAX_PAGE_SIZE. */
-export function toPageRequest(args: PageArgs, scope: string): PageRequest {
+export function toPageRequest(args: PageArgs, scope: string | (() => string) | null): PageRequest {
   const { first, after, last, before } = args;
   if (first != null && last != null) {
     throw new BadUserInputError('Pass either first or last, not both', [
@@ -163,8 +195,15 @@ export function slicePage<T>(
   return { edges, pageInfo };
 }
 
-/** A timestamp exactly as this API writes it in cursors (ISO 8601, UTC, milliseconds). */
+/**
+ * A timestamp exactly as this API writes it in cursors (ISO 8601, UTC, milliseconds), in years
+ * 0001 to 9999: JavaScript also writes years 0000, -000001 or +275760, which PostgreSQL cannot
+ * read as a timestamptz (an error in the query, not an empty page).
+ */
 export function isTimestampText(text: string): boolean {
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(text) || text.startsWith('0000')) {
+    return false;
+  }
   const time = Date.parse(text);
   return !Number.isNaN(time) && new Date(time).toISOString() === text;
 }

@@ -44,7 +44,7 @@ export class CategoryResolver {
     @Args(() => ProductListArgsType) args: ProductListArgsType,
     @Ctx() { loaders }: Context,
   ): Promise<ProductConnection> {
-    const query = productPageQuery(args);
+    const query = productPageQuery(args, null, `category:${category.id}`);
     const key = { categoryId: category.id, query };
     const rows = await loaders.categoryPage.load(key);
     return ProductConnection.from(

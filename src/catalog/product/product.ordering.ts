@@ -10,7 +10,7 @@ import { isTimestampText, type CursorPosition } from '../../shared/pagination';
 import { type Product } from './product.entity';
 import type { ProductView } from './product.view';
 import { OrderDirection, ProductOrderField, type ProductOrder } from './product.inputs';
-import { relevanceSql, searchTag, type ProductSearch } from './product.search';
+import { relevanceSql, type ProductSearch } from './product.search';
 
 type SortProperty = 'name' | 'price' | 'createdAt' | 'ratingAverage';
 
@@ -25,17 +25,33 @@ interface SortKey {
   isValid(text: string): boolean;
 }
 
-const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
-
-const FLOAT_TEXT = /^-?\d+(\.\d+)?(e-?\d+)?$/i;
+/*
+ * What a cursor may hold for each key: the values a row can have, in the form this API writes
+ * them. Anything else (NaN, exponents, more digits than the column, years PostgreSQL cannot
+ * read) is refused here, before SQL, instead of failing in the query as an internal error.
+ */
+/** price numeric(12,2), never negative (a check constraint). */
+const PRICE_TEXT = /^\d{1,10}(\.\d{1,2})?$/;
+/** rating_average numeric(5,4): a mean of ratings 1 to 5. */
+const RATING_TEXT = /^\d(\.\d{1,4})?$/;
+/** A relevance as JavaScript prints the rank (a real, never negative): "0.0607927", "1e-7". */
+const FLOAT_TEXT = /^\d{1,40}(\.\d{1,40})?(e[-+]?\d{1,3})?$/i;
+/** The range of a real (float4) that PostgreSQL reads back without an out-of-range error. */
+const isRealText = (text: string): boolean => {
+  if (!FLOAT_TEXT.test(text)) return false;
+  const value = Number(text);
+  return value === 0 || (value >= 1e-37 && value <= 1e37);
+};
+/** name varchar(200): at most 200 characters (code points, as PostgreSQL counts them). */
+const isNameText = (text: string): boolean => text.length <= 400 && [...text].length <= 200;
 
 const SORT_KEYS: Record<Exclude<ProductOrderField, 'RELEVANCE'>, SortKey> = {
-  NAME: { property: 'name', nullable: false, valueOf: (p) => p.name, isValid: () => true },
+  NAME: { property: 'name', nullable: false, valueOf: (p) => p.name, isValid: isNameText },
   PRICE: {
     property: 'price',
     nullable: false,
     valueOf: (p) => p.price,
-    isValid: (t) => DECIMAL_TEXT.test(t),
+    isValid: (t) => PRICE_TEXT.test(t),
   },
   CREATED_AT: {
     property: 'createdAt',
@@ -47,7 +63,7 @@ const SORT_KEYS: Record<Exclude<ProductOrderField, 'RELEVANCE'>, SortKey> = {
     property: 'ratingAverage',
     nullable: true,
     valueOf: (p) => p.ratingAverage ?? null,
-    isValid: (t) => DECIMAL_TEXT.test(t),
+    isValid: (t) => RATING_TEXT.test(t),
   },
 };
 
@@ -74,20 +90,12 @@ export class ProductSort {
       this.key = {
         nullable: false,
         valueOf: (p) => String(this.ranks.get(p) ?? 0),
-        isValid: (t) => FLOAT_TEXT.test(t),
+        isValid: isRealText,
       };
     } else {
       this.key = SORT_KEYS[order.field];
     }
     this.ascending = (order.direction === OrderDirection.ASC) !== backward;
-  }
-
-  /** Scope of the cursors: a cursor made for one order (or search) is refused by another. */
-  get cursorScope(): string {
-    const base = `product:${this.order.field}:${this.order.direction}`;
-    return this.order.field === ProductOrderField.RELEVANCE
-      ? `${base}:${searchTag(this.search!)}`
-      : base;
   }
 
   /** Ordered by search relevance: each row is read with its rank (relevanceSelect). */

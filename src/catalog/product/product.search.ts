@@ -1,5 +1,4 @@
 import { raw, type EntityManager, type ObjectQuery } from '@mikro-orm/postgresql';
-import { createHash } from 'node:crypto';
 import { BadUserInputError } from '../../shared/errors';
 import { Product } from './product.entity';
 
@@ -66,12 +65,4 @@ export async function resolveSearch(
     { fields: ['id'], disableIdentityMap: true },
   );
   return hit ? textSearch : { text, mode: 'fuzzy' };
-}
-
-/** A short, stable tag of the search for cursor scopes: a cursor of one search fits no other. */
-export function searchTag(search: ProductSearch): string {
-  return createHash('sha256')
-    .update(`${search.mode}:${search.text}`)
-    .digest('base64url')
-    .slice(0, 10);
 }

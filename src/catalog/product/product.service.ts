@@ -10,6 +10,7 @@ import type { Loaders } from '../../graphql/loaders';
 import { parseId } from '../../shared/ids';
 import { RenderedStatements, selectRows, type RenderedStatement } from '../../shared/sql';
 import {
+  cursorScope,
   encodeCursor,
   slicePage,
   toPageRequest,
@@ -51,6 +52,8 @@ export async function searchProductsQuery(
   em: EntityManager,
   args: ProductSearchArgs,
 ): Promise<ProductPageQuery> {
+  // A bad page argument or cursor value fails before the search's statement, like without one.
+  if (args.search?.trim()) productPageQuery(args, { text: args.search, mode: 'text' }, null, false);
   const search = await resolveSearch(em, args.search, productFilterWhere(args.filter));
   return productPageQuery(args, search);
 }
@@ -74,14 +77,33 @@ export interface ProductPageQuery {
   filterKey: string;
   /** Equal for equal arguments: batches many parents' pages of the same query together. */
   key: string;
+  /** What this list's cursors carry (see cursorScope), computed on first use. */
+  scope: () => string;
 }
 
+/**
+ * `parent`: the list's owner when it is a field of one (a category's products), so that its
+ * cursors fit no other parent's list. It is not part of `key`: parents still batch together.
+ */
 export function productPageQuery(
   args: ProductListArgs,
   search: ProductSearch | null = null,
+  parent: string | null = null,
+  /** false: a check of the arguments before the search is known, which takes any list's cursor. */
+  checkScope = true,
 ): ProductPageQuery {
   const order = args.orderBy ?? DEFAULT_PRODUCT_ORDER;
-  const page = toPageRequest(args, new ProductSort(order, false, search).cursorScope);
+  let scope: string | undefined;
+  const scopeOf = (): string =>
+    (scope ??= cursorScope([
+      'product',
+      parent,
+      order.field,
+      order.direction,
+      canonicalFilter(args.filter),
+      search && [search.mode, search.text],
+    ]));
+  const page = toPageRequest(args, checkScope ? scopeOf : null);
   const sort = new ProductSort(order, page.backward, search);
   const where = (): ObjectQuery<Product> => {
     const filter = productFilterWhere(args.filter);
@@ -94,7 +116,7 @@ export function productPageQuery(
   pageWhere(); // input errors (filter, cursor) surface now, before any statement
   const filterKey = JSON.stringify([args.filter ?? null, search]);
   const key = JSON.stringify([filterKey, order, page]);
-  return { where, pageWhere, sort, page, search, filterKey, key };
+  return { where, pageWhere, sort, page, search, filterKey, key, scope: scopeOf };
 }
 
 /** Turns the `size + 1` rows read for a page into the connection a client sees. */
@@ -103,8 +125,8 @@ export function toProductConnection(
   query: ProductPageQuery,
   countTotal: () => Promise<number>,
 ): ConnectionData<ProductView> {
-  const { sort } = query;
-  const page = slicePage(rows, query.page, (p) => encodeCursor(sort.cursorScope, sort.cursorOf(p)));
+  const { sort, scope } = query;
+  const page = slicePage(rows, query.page, (p) => encodeCursor(scope(), sort.cursorOf(p)));
   return { ...page, countTotal };
 }
 
@@ -188,6 +210,38 @@ export function productFilterWhere(filter?: ProductFilter | null): ObjectQuery<P
   if (maxPrice != null) conditions.push({ price: { $lte: maxPrice } });
   if (filter.inStock != null) conditions.push({ stock: filter.inStock ? { $gt: 0 } : 0 });
   return conditions.length ? { $and: conditions } : {};
+}
+
+/**
+ * The filter as productFilterWhere reads it, in a fixed shape: fields in one order, absent and
+ * null alike, text trimmed (blank is no condition), ids and prices by value ("010.50" is 10.5).
+ * Two filters the server treats alike give the same cursor scope. Text is kept as typed:
+ * ILIKE's case folding is PostgreSQL's, and a scope that differs only refuses a cursor.
+ */
+function canonicalFilter(filter: ProductFilter | null = null): unknown[] {
+  filter ??= {};
+  // parseId: null for an id beyond int4, which matches nothing, like id 0 would.
+  const categoryId =
+    filter.categoryId == null ? null : (parseId('filter.categoryId', filter.categoryId) ?? 0);
+  return [
+    filter.text?.trim() || null,
+    categoryId,
+    filter.categorySlug ?? null,
+    canonicalDecimal(filter.minPrice),
+    canonicalDecimal(filter.maxPrice),
+    filter.inStock ?? null,
+  ];
+}
+
+/** A Decimal scalar's text by value: no leading zeros, no trailing fraction zeros, no "-0". */
+function canonicalDecimal(text: string | null | undefined): string | null {
+  if (text == null) return null;
+  const negative = text.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  const digits = whole.replace(/^0+(?=\d)/, '');
+  const decimals = fraction.replace(/0+$/, '');
+  const value = decimals ? `${digits}.${decimals}` : digits;
+  return negative && value !== '0' ? `-${value}` : value;
 }
 
 /** LIKE treats % and _ as wildcards; a shopper typing "50%" means the characters. */

@@ -1,18 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { groupBy, intArrayParam } from '../../shared/batching';
-import { encodeCursor, type CursorPosition } from '../../shared/pagination';
+import { cursorScope, encodeCursor, type CursorPosition } from '../../shared/pagination';
 import { reviewColumns, ReviewView, type ReviewRow } from './review.view';
 import { selectRows } from '../../shared/sql';
 
-/** Reviews of one product are listed newest first; ties by id. */
-export const REVIEW_CURSOR_SCOPE = 'review:newest';
+/**
+ * Reviews of one product are listed newest first (ties by id): the product is the list, so its
+ * id is the scope of the cursors, and one product's cursor is refused by another's reviews.
+ */
+export function reviewCursorScope(productId: number): string {
+  return cursorScope(['review', productId, 'newest']);
+}
 
-export function reviewCursor(review: ReviewView): string {
-  return encodeCursor(REVIEW_CURSOR_SCOPE, {
-    value: review.createdAt.toISOString(),
-    id: review.id,
-  });
+export function reviewCursor(scope: string, review: ReviewView): string {
+  return encodeCursor(scope, { value: review.createdAt.toISOString(), id: review.id });
 }
 
 export interface ReviewPageKey {

@@ -4,7 +4,7 @@ import { isTimestampText, slicePage, toPageRequest, type PageArgs } from '../../
 import type { Loaders } from '../../graphql/loaders';
 import type { ProductView } from '../product/product.view';
 import type { ReviewView } from './review.view';
-import { REVIEW_CURSOR_SCOPE, reviewCursor } from './review.loaders';
+import { reviewCursor, reviewCursorScope } from './review.loaders';
 
 /** A page of one product's reviews, batched with every other product's on the same response. */
 export async function productReviewPage(
@@ -12,7 +12,10 @@ export async function productReviewPage(
   product: ProductView,
   args: PageArgs,
 ): Promise<ConnectionData<ReviewView>> {
-  const page = toPageRequest(args, REVIEW_CURSOR_SCOPE);
+  // On first use only: most review lists on a response never read or write a cursor.
+  let scope: string | undefined;
+  const scopeOf = () => (scope ??= reviewCursorScope(product.id));
+  const page = toPageRequest(args, scopeOf);
   if (page.cursor && (page.cursor.value === null || !isTimestampText(page.cursor.value))) {
     throw BadUserInputError.field('after', 'cursor', 'is not a cursor this API issued');
   }
@@ -22,5 +25,8 @@ export async function productReviewPage(
     after: page.cursor,
   });
   // The review rollup trigger keeps reviewCount exact: counting needs no statement.
-  return { ...slicePage(rows, page, reviewCursor), countTotal: () => product.reviewCount };
+  return {
+    ...slicePage(rows, page, (review) => reviewCursor(scopeOf(), review)),
+    countTotal: () => product.reviewCount,
+  };
 }
