@@ -1,5 +1,6 @@
-import { IsOptional, MaxLength, Min } from 'class-validator';
+import { IsOptional, Min } from 'class-validator';
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { MaxChars } from '../../graphql/input-limits';
 import { DecimalScalar } from '../../shared/decimal.scalar';
 import { IsMoney, IsName, IsSku } from '../../shared/validators';
 
@@ -45,6 +46,7 @@ export class ProductFilter {
     nullable: true,
     description: 'Case-insensitive text that the name or the description contains.',
   })
+  @MaxChars(200)
   text?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'Only products in this category.' })
@@ -54,6 +56,7 @@ export class ProductFilter {
     nullable: true,
     description: 'Only products in the category with this slug.',
   })
+  @MaxChars(64)
   categorySlug?: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Lowest price, inclusive.' })
@@ -87,15 +90,17 @@ export const DEFAULT_PRODUCT_ORDER: ProductOrder = {
 export class CreateProductInput {
   @Field({ description: 'Unique stock-keeping unit: 3-64 upper-case letters, digits or dashes.' })
   @IsSku()
+  @MaxChars(64)
   sku!: string;
 
   @Field({ description: 'Display name, 1-200 characters; surrounding spaces are dropped.' })
   @IsName(200)
+  @MaxChars(200)
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Longer text, up to 5000 characters.' })
   @IsOptional()
-  @MaxLength(5000)
+  @MaxChars(5000)
   description?: string | null;
 
   @Field(() => DecimalScalar, { description: 'Unit price: at least 0, at most 2 decimals.' })
@@ -115,15 +120,17 @@ export class CreateProductInput {
 export class UpdateProductInput {
   @Field(() => String, { nullable: true, description: 'New unique SKU.' })
   @IsSku()
+  @MaxChars(64)
   sku?: string;
 
   @Field(() => String, { nullable: true, description: 'New display name.' })
   @IsName(200)
+  @MaxChars(200)
   name?: string;
 
   @Field(() => String, { nullable: true, description: 'New description; null removes it.' })
   @IsOptional()
-  @MaxLength(5000)
+  @MaxChars(5000)
   description?: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'New unit price.' })
