@@ -77,14 +77,43 @@ export class ProductOrder {
   @Field(() => ProductOrderField, { description: 'The sort key.' })
   field!: ProductOrderField;
 
-  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'The direction.' })
-  direction: OrderDirection = OrderDirection.ASC;
+  @Field(() => OrderDirection, {
+    nullable: true,
+    description:
+      'The direction. Left out, it follows the field: DESC (best first) for RELEVANCE and RATING, ASC for NAME, PRICE and CREATED_AT. (RELEVANCE and RATING used to default to ASC.)',
+  })
+  direction?: OrderDirection | null;
 }
 
-export const DEFAULT_PRODUCT_ORDER: ProductOrder = {
+/** An order with its direction decided. */
+export interface ResolvedProductOrder {
+  field: ProductOrderField;
+  direction: OrderDirection;
+}
+
+/**
+ * The direction of a field when the client names none: what a shopper means by "sort by" it.
+ * Nobody wants the least relevant or the worst rated first; names, prices and dates read
+ * naturally upwards (and kept their old default).
+ */
+export const DEFAULT_DIRECTION: Record<ProductOrderField, OrderDirection> = {
+  NAME: OrderDirection.ASC,
+  PRICE: OrderDirection.ASC,
+  CREATED_AT: OrderDirection.ASC,
+  RATING: OrderDirection.DESC,
+  RELEVANCE: OrderDirection.DESC,
+};
+
+/** Without orderBy: newest first. */
+export const DEFAULT_PRODUCT_ORDER: ResolvedProductOrder = {
   field: ProductOrderField.CREATED_AT,
   direction: OrderDirection.DESC,
 };
+
+export function resolveProductOrder(order: ProductOrder | null | undefined): ResolvedProductOrder {
+  if (!order) return DEFAULT_PRODUCT_ORDER;
+  return { field: order.field, direction: order.direction ?? DEFAULT_DIRECTION[order.field] };
+}
 
 @InputType({ description: 'A new product.' })
 export class CreateProductInput {

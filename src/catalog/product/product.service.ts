@@ -17,7 +17,7 @@ import {
   type PageRequest,
 } from '../../shared/pagination';
 import { Product } from './product.entity';
-import { DEFAULT_PRODUCT_ORDER, type ProductFilter, type ProductOrder } from './product.inputs';
+import { resolveProductOrder, type ProductFilter, type ProductOrder } from './product.inputs';
 import { ProductSort } from './product.ordering';
 import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
 import { productViews } from './product.loaders';
@@ -80,7 +80,7 @@ export function productPageQuery(
   args: ProductListArgs,
   search: ProductSearch | null = null,
 ): ProductPageQuery {
-  const order = args.orderBy ?? DEFAULT_PRODUCT_ORDER;
+  const order = resolveProductOrder(args.orderBy); // before the cursor scope, which names it
   const page = toPageRequest(args, new ProductSort(order, false, search).cursorScope);
   const sort = new ProductSort(order, page.backward, search);
   const where = (): ObjectQuery<Product> => {

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProducts, createReviews } from '../../../test/support/factories';
-import { startTestServer, type TestServer } from '../../../test/support/server';
+import {
+  startTestServer,
+  type GraphQLResponse,
+  type TestServer,
+} from '../../../test/support/server';
 import { countStatements } from '../../../test/support/sql-counter';
 import type { Category } from '../category/category.entity';
 
@@ -12,12 +16,24 @@ let admin: string;
 interface SearchPage {
   totalCount: number;
   edges: { cursor: string; highlight: string | null; node: { id: string; name: string } }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    endCursor: string | null;
+    hasPreviousPage?: boolean;
+    startCursor?: string | null;
+  };
 }
 
 const SEARCH = `query ($search: String, $first: Int, $after: String, $filter: ProductFilter, $orderBy: ProductOrder) {
   products(search: $search, first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount edges { cursor highlight node { id name } } pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const BACKWARD = `query ($search: String, $last: Int, $before: String, $orderBy: ProductOrder) {
+  products(search: $search, last: $last, before: $before, orderBy: $orderBy) {
+    totalCount edges { cursor highlight node { id name } }
+    pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
   }
 }`;
 
@@ -92,6 +108,46 @@ describe('Query.products(search:)', () => {
       after = page.pageInfo.endCursor;
     }
     expect(seen).toEqual(all);
+  });
+
+  it('puts the most relevant first when RELEVANCE has no direction, paging both ways', async () => {
+    const orderBy = { field: 'RELEVANCE' };
+    const all = names(await search({ search: 'headphones', first: 10, orderBy }));
+    expect(all.slice(0, 2).sort()).toEqual(['Headphones Stand', 'Studio Headphones']);
+    expect(all).toEqual(
+      names(
+        await search({
+          search: 'headphones',
+          first: 10,
+          orderBy: { field: 'RELEVANCE', direction: 'DESC' },
+        }),
+      ),
+    );
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: SearchPage = await search({ search: 'headphones', first: 1, after, orderBy });
+      forward.push(...names(page));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(forward).toEqual(all);
+    const backward: string[] = [];
+    let before: string | null = null;
+    for (;;) {
+      const response: GraphQLResponse<{ products: SearchPage }> = await server.gql(BACKWARD, {
+        search: 'headphones',
+        last: 1,
+        before,
+        orderBy,
+      });
+      expect(response.errors).toBeUndefined();
+      const page: SearchPage = response.data!.products;
+      backward.unshift(...names(page));
+      if (!page.pageInfo.hasPreviousPage) break;
+      before = page.pageInfo.startCursor ?? null;
+    }
+    expect(backward).toEqual(all);
   });
 
   it('understands web search syntax: phrases, exclusion, or', async () => {
