@@ -46,13 +46,9 @@ export interface ProductSearchArgs extends ProductListArgs {
   search?: string | null;
 }
 
-/** Query.products: the search (text, or fuzzy when text finds nothing) decided, then the page. */
-export async function searchProductsQuery(
-  em: EntityManager,
-  args: ProductSearchArgs,
-): Promise<ProductPageQuery> {
-  const search = await resolveSearch(em, args.search, productFilterWhere(args.filter));
-  return productPageQuery(args, search);
+/** Query.products: the search (text or near spellings, in the page's one statement) and the page. */
+export function searchProductsQuery(args: ProductSearchArgs): ProductPageQuery {
+  return productPageQuery(args, resolveSearch(args.search));
 }
 
 /**
