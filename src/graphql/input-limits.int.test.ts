@@ -62,6 +62,21 @@ describe('string arguments', () => {
     });
   });
 
+  it('refuses the same way once the document runs compiled (graphql-jit, the fast path)', async () => {
+    const document = 'query Caps($search: String) { products(search: $search) { totalCount } }';
+    for (let run = 0; run < 4; run++) {
+      expect(await refused(document, { search: `a\u0000b${run}` })).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fields: [{ field: 'search', constraint: 'noNulCharacters' }],
+        statements: 0,
+      });
+      expect(await refused(document, { search: 'y'.repeat(201) })).toMatchObject({
+        fields: [{ field: 'search', constraint: 'maxLength' }],
+        statements: 0,
+      });
+    }
+  });
+
   it('still answers a slug at the cap', async () => {
     const category = await createCategory(server.orm);
     const response = await server.gql<{ category: { id: string } | null }>(
