@@ -386,6 +386,11 @@ describe('typo tolerance (fuzziness AUTO)', () => {
     expect(await inShop('vxntxgx trntablex')).toEqual([]);
   });
 
+  it('keeps -excluded words out of near spellings too', async () => {
+    expect(await inShop('trntablex -vintage')).toEqual([]);
+    expect(await inShop('trntablex -lamp')).toEqual(['Vintage Turntable']);
+  });
+
   it('ranks exact matches above near spellings (RELEVANCE)', async () => {
     // "lamp" is exact in Desk Lamp and one edit from "camp" in Camp Stove.
     expect(await inShop('lamp', { field: 'RELEVANCE' })).toEqual(['Desk Lamp', 'Camp Stove']);
