@@ -3,6 +3,7 @@ import { Migration20261125130501_initial_catalog } from './Migration202611251305
 import { Migration20261125131529_review_author_id } from './Migration20261125131529_review_author_id';
 import { Migration20261125141800_product_search } from './Migration20261125141800_product_search';
 import { Migration20261125150000_review_rollup_lock } from './Migration20261125150000_review_rollup_lock';
+import { Migration20261204101500_fuzzy_search } from './Migration20261204101500_fuzzy_search';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works from
@@ -25,5 +26,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261125150000_review_rollup_lock',
     class: Migration20261125150000_review_rollup_lock,
+  },
+  {
+    name: 'Migration20261204101500_fuzzy_search',
+    class: Migration20261204101500_fuzzy_search,
   },
 ];

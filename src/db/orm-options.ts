@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Config } from '../config';
 import { Category } from '../catalog/category/category.entity';
 import { Product } from '../catalog/product/product.entity';
+import { FUZZY_CANDIDATE_THRESHOLD } from '../catalog/product/product.search';
 import { Review } from '../catalog/review/review.entity';
 import { migrationsList } from '../../migrations';
 
@@ -53,6 +54,9 @@ export function ormOptions(clientUrl: string, config: PoolConfig) {
       acquireConnectionTimeout: config.DB_ACQUIRE_TIMEOUT_MS,
       connection: {
         application_name: 'catalog-graphql',
+        // Fuzzy search's trigram candidates: low enough for two edits in most words (a startup
+        // option: no statement per request). See src/catalog/product/product.search.ts.
+        options: `-c pg_trgm.word_similarity_threshold=${FUZZY_CANDIDATE_THRESHOLD}`,
         ...(config.DB_STATEMENT_TIMEOUT_MS > 0 && {
           statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
         }),

@@ -1,28 +1,57 @@
 import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
-import type { ValidatorFn } from 'type-graphql';
+import { getNamedType, type GraphQLResolveInfo } from 'graphql';
+import { getMetadataStorage as getTypeMetadata, type ValidatorFn } from 'type-graphql';
 import { BadUserInputError, type FieldProblem } from '../shared/errors';
+import { fieldOf, inputProblems } from './input-limits';
 
 /**
- * type-graphql's argument validation, reporting in our error shape: every problem of every
- * argument at once, each with its path ("input.price"), the rule it broke and a message.
- * NUL characters are refused in any string argument: PostgreSQL cannot store them in text.
+ * type-graphql's argument validation, reporting in our error shape: every problem at once, each
+ * with the path the client wrote ("search", "input.price", "filter.categorySlug"), the rule it
+ * broke and a message. Length caps and NUL characters are checked on the field's raw arguments
+ * (src/graphql/input-limits.ts), then class-validator rules on this argument's class.
  */
-export const validateArgument: ValidatorFn = async (argValue, _argType, { args }) => {
-  const argName = Object.keys(args).find((name) => args[name] === argValue) ?? 'input';
-  const problems = findNulCharacters(argValue, argName);
+export const validateArgument: ValidatorFn = async (argValue, _argType, resolverData) => {
+  // type-graphql calls this once per argument with the same resolverData: the raw arguments of
+  // the whole field are checked on the first call only.
+  const problems = checkedCalls.has(resolverData) ? [] : rawProblems(resolverData);
+  checkedCalls.add(resolverData);
   if (hasConstraints(argValue)) {
     const errors = await validate(argValue, {
       skipUndefinedProperties: true, // absent fields of a partial update are left alone
       forbidUnknownValues: false,
       validationError: { target: false, value: false },
     });
-    problems.push(...flatten(errors, argName));
+    // A value already refused as too long or with NUL is not reported twice.
+    const seen = new Set(problems.map((p) => p.field));
+    const prefix = argumentPath(argValue, resolverData.info);
+    problems.push(...flatten(errors, prefix).filter((p) => !seen.has(p.field)));
   }
   if (problems.length) {
     const summary = problems.map((p) => `${p.field} ${p.message}`).join('; ');
     throw new BadUserInputError(`Invalid input: ${summary}`, problems);
   }
 };
+
+const checkedCalls = new WeakSet<object>();
+
+function rawProblems(resolverData: {
+  args: Record<string, unknown>;
+  info: GraphQLResolveInfo;
+}): FieldProblem[] {
+  const field = fieldOf(resolverData.info);
+  return field ? inputProblems(field, resolverData.args) : [];
+}
+
+/**
+ * Where an argument's class sits in the client's arguments: an @ArgsType's fields are
+ * arguments themselves (""), an @InputType is the argument of that type ("input").
+ */
+function argumentPath(value: object, info: GraphQLResolveInfo): string {
+  const inputType = getTypeMetadata().inputTypes.find((t) => t.target === value.constructor);
+  if (!inputType) return '';
+  const arg = fieldOf(info)?.args.find((a) => getNamedType(a.type).name === inputType.name);
+  return arg?.name ?? '';
+}
 
 /**
  * Whether class-validator has rules for the argument's class. Most arguments (page sizes and
@@ -42,7 +71,7 @@ function hasConstraints(value: unknown): value is object {
 
 function flatten(errors: ValidationError[], prefix: string): FieldProblem[] {
   return errors.flatMap((error) => {
-    const field = `${prefix}.${error.property}`;
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
     const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
       field,
       constraint,
@@ -50,20 +79,4 @@ function flatten(errors: ValidationError[], prefix: string): FieldProblem[] {
     }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
-}
-
-function findNulCharacters(value: unknown, path: string): FieldProblem[] {
-  if (typeof value === 'string') {
-    return value.includes('\u0000')
-      ? [{ field: path, constraint: 'noNulCharacters', message: 'must not contain NUL characters' }]
-      : [];
-  }
-  if (Array.isArray(value))
-    return value.flatMap((item, i) => findNulCharacters(item, `${path}.${i}`));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) =>
-      findNulCharacters(item, `${path}.${key}`),
-    );
-  }
-  return [];
 }

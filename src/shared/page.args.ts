@@ -1,4 +1,5 @@
 import { ArgsType, Field, Int } from 'type-graphql';
+import { MAX_CURSOR_LENGTH, MaxChars } from '../graphql/input-limits';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
 
 @ArgsType()
@@ -10,6 +11,7 @@ export class ForwardPageArgs {
   first?: number | null;
 
   @Field(() => String, { nullable: true, description: 'Start after the edge with this cursor.' })
+  @MaxChars(MAX_CURSOR_LENGTH)
   after?: string | null;
 }
 
@@ -22,5 +24,6 @@ export class PageArgsType extends ForwardPageArgs {
   last?: number | null;
 
   @Field(() => String, { nullable: true, description: 'End before the edge with this cursor.' })
+  @MaxChars(MAX_CURSOR_LENGTH)
   before?: string | null;
 }

@@ -53,10 +53,10 @@ export function encodeCursor(scope: string, position: CursorPosition): string {
   return Buffer.from(JSON.stringify([scope, position.value, position.id])).toString('base64url');
 }
 
-/** `scope` null: any list's cursor (a check of its values only; the caller checks it later). */
+/** `scope` is the list's, or makes it (only when a cursor is given: it costs a digest). */
 export function decodeCursor(
   argName: string,
-  scope: string | (() => string) | null,
+  scope: string | (() => string),
   cursor: string,
 ): CursorPosition {
   let decoded: unknown;
@@ -82,7 +82,7 @@ export function decodeCursor(
   ) {
     throw BadUserInputError.field(argName, 'cursor', 'is not a cursor this API issued');
   }
-  if (scope !== null && decoded[0] !== (typeof scope === 'string' ? scope : scope())) {
+  if (decoded[0] !== (typeof scope === 'string' ? scope : scope())) {
     throw BadUserInputError.field(
       argName,
       'cursor',
@@ -93,7 +93,7 @@ export function decodeCursor(
 }
 
 /** Validates Relay arguments: one direction at a time, and a page size within 0..MAX_PAGE_SIZE. */
-export function toPageRequest(args: PageArgs, scope: string | (() => string) | null): PageRequest {
+export function toPageRequest(args: PageArgs, scope: string | (() => string)): PageRequest {
   const { first, after, last, before } = args;
   if (first != null && last != null) {
     throw new BadUserInputError('Pass either first or last, not both', [

@@ -1,5 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
+import { CategoryLookupArgs } from './category.args';
 import { BadUserInputError } from '../../shared/errors';
 import { parseId } from '../../shared/ids';
 import { ProductListArgsType } from '../product/product.args';
@@ -21,8 +22,7 @@ export class CategoryResolver {
     description: 'One category by id or by slug (exactly one of them); null if there is none.',
   })
   async category(
-    @Arg('id', () => ID, { nullable: true, description: 'Its id.' }) id: string | null,
-    @Arg('slug', () => String, { nullable: true, description: 'Its slug.' }) slug: string | null,
+    @Args(() => CategoryLookupArgs) { id, slug }: CategoryLookupArgs,
     @Ctx() { em, loaders }: Context,
   ): Promise<CategoryView | null> {
     if ((id == null) === (slug == null)) {

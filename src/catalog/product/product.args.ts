@@ -1,5 +1,7 @@
 import { ArgsType, Field } from 'type-graphql';
+import { MaxChars } from '../../graphql/input-limits';
 import { PageArgsType } from '../../shared/page.args';
+import { MAX_SEARCH_LENGTH } from './product.search';
 import { ProductFilter, ProductOrder } from './product.inputs';
 
 @ArgsType()
@@ -24,5 +26,6 @@ export class ProductSearchArgsType extends ProductListArgsType {
     description:
       'Full-text search in name, description and category name, with web search syntax ("exact phrase", -exclude, or). Finds near spellings when nothing matches exactly. Up to 200 characters; blank means no search.',
   })
+  @MaxChars(MAX_SEARCH_LENGTH)
   search?: string | null;
 }

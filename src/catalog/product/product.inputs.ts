@@ -1,5 +1,6 @@
-import { IsOptional, MaxLength, Min } from 'class-validator';
+import { IsOptional, Min } from 'class-validator';
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { MaxChars } from '../../graphql/input-limits';
 import { DecimalScalar } from '../../shared/decimal.scalar';
 import { IsMoney, IsName, IsSku } from '../../shared/validators';
 
@@ -45,6 +46,7 @@ export class ProductFilter {
     nullable: true,
     description: 'Case-insensitive text that the name or the description contains.',
   })
+  @MaxChars(200)
   text?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'Only products in this category.' })
@@ -54,6 +56,7 @@ export class ProductFilter {
     nullable: true,
     description: 'Only products in the category with this slug.',
   })
+  @MaxChars(64)
   categorySlug?: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Lowest price, inclusive.' })
@@ -74,28 +77,59 @@ export class ProductOrder {
   @Field(() => ProductOrderField, { description: 'The sort key.' })
   field!: ProductOrderField;
 
-  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: 'The direction.' })
-  direction: OrderDirection = OrderDirection.ASC;
+  @Field(() => OrderDirection, {
+    nullable: true,
+    description:
+      'The direction. Left out, it follows the field: DESC (best first) for RELEVANCE and RATING, ASC for NAME, PRICE and CREATED_AT. (RELEVANCE and RATING used to default to ASC.)',
+  })
+  direction?: OrderDirection | null;
 }
 
-export const DEFAULT_PRODUCT_ORDER: ProductOrder = {
+/** An order with its direction decided. */
+export interface ResolvedProductOrder {
+  field: ProductOrderField;
+  direction: OrderDirection;
+}
+
+/**
+ * The direction of a field when the client names none: what a shopper means by "sort by" it.
+ * Nobody wants the least relevant or the worst rated first; names, prices and dates read
+ * naturally upwards (and kept their old default).
+ */
+export const DEFAULT_DIRECTION: Record<ProductOrderField, OrderDirection> = {
+  NAME: OrderDirection.ASC,
+  PRICE: OrderDirection.ASC,
+  CREATED_AT: OrderDirection.ASC,
+  RATING: OrderDirection.DESC,
+  RELEVANCE: OrderDirection.DESC,
+};
+
+/** Without orderBy: newest first. */
+export const DEFAULT_PRODUCT_ORDER: ResolvedProductOrder = {
   field: ProductOrderField.CREATED_AT,
   direction: OrderDirection.DESC,
 };
+
+export function resolveProductOrder(order: ProductOrder | null | undefined): ResolvedProductOrder {
+  if (!order) return DEFAULT_PRODUCT_ORDER;
+  return { field: order.field, direction: order.direction ?? DEFAULT_DIRECTION[order.field] };
+}
 
 @InputType({ description: 'A new product.' })
 export class CreateProductInput {
   @Field({ description: 'Unique stock-keeping unit: 3-64 upper-case letters, digits or dashes.' })
   @IsSku()
+  @MaxChars(64)
   sku!: string;
 
   @Field({ description: 'Display name, 1-200 characters; surrounding spaces are dropped.' })
   @IsName(200)
+  @MaxChars(200)
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Longer text, up to 5000 characters.' })
   @IsOptional()
-  @MaxLength(5000)
+  @MaxChars(5000)
   description?: string | null;
 
   @Field(() => DecimalScalar, { description: 'Unit price: at least 0, at most 2 decimals.' })
@@ -115,15 +149,17 @@ export class CreateProductInput {
 export class UpdateProductInput {
   @Field(() => String, { nullable: true, description: 'New unique SKU.' })
   @IsSku()
+  @MaxChars(64)
   sku?: string;
 
   @Field(() => String, { nullable: true, description: 'New display name.' })
   @IsName(200)
+  @MaxChars(200)
   name?: string;
 
   @Field(() => String, { nullable: true, description: 'New description; null removes it.' })
   @IsOptional()
-  @MaxLength(5000)
+  @MaxChars(5000)
   description?: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'New unit price.' })

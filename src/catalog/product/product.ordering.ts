@@ -9,7 +9,7 @@ import { BadUserInputError } from '../../shared/errors';
 import { isTimestampText, type CursorPosition } from '../../shared/pagination';
 import { type Product } from './product.entity';
 import type { ProductView } from './product.view';
-import { OrderDirection, ProductOrderField, type ProductOrder } from './product.inputs';
+import { OrderDirection, ProductOrderField, type ResolvedProductOrder } from './product.inputs';
 import { relevanceSql, type ProductSearch } from './product.search';
 
 type SortProperty = 'name' | 'price' | 'createdAt' | 'ratingAverage';
@@ -79,7 +79,7 @@ export class ProductSort {
   readonly ranks = new WeakMap<ProductView, number>();
 
   constructor(
-    readonly order: ProductOrder,
+    readonly order: ResolvedProductOrder,
     backward: boolean,
     private readonly search: ProductSearch | null = null,
   ) {

@@ -31,7 +31,7 @@ export class ProductResolver {
     @Args(() => ProductSearchArgsType) args: ProductSearchArgsType,
     @Ctx() { em, loaders }: Context,
   ): Promise<ProductSearchConnection> {
-    const query = await searchProductsQuery(em, args);
+    const query = searchProductsQuery(args);
     return ProductSearchConnection.from(
       em,
       loaders,

@@ -18,7 +18,7 @@ import {
   type PageRequest,
 } from '../../shared/pagination';
 import { Product } from './product.entity';
-import { DEFAULT_PRODUCT_ORDER, type ProductFilter, type ProductOrder } from './product.inputs';
+import { resolveProductOrder, type ProductFilter, type ProductOrder } from './product.inputs';
 import { ProductSort } from './product.ordering';
 import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
 import { productViews } from './product.loaders';
@@ -47,15 +47,9 @@ export interface ProductSearchArgs extends ProductListArgs {
   search?: string | null;
 }
 
-/** Query.products: the search (text, or fuzzy when text finds nothing) decided, then the page. */
-export async function searchProductsQuery(
-  em: EntityManager,
-  args: ProductSearchArgs,
-): Promise<ProductPageQuery> {
-  // A bad page argument or cursor value fails before the search's statement, like without one.
-  if (args.search?.trim()) productPageQuery(args, { text: args.search, mode: 'text' }, null, false);
-  const search = await resolveSearch(em, args.search, productFilterWhere(args.filter));
-  return productPageQuery(args, search);
+/** Query.products: the search (text or near spellings, in the page's one statement) and the page. */
+export function searchProductsQuery(args: ProductSearchArgs): ProductPageQuery {
+  return productPageQuery(args, resolveSearch(args.search));
 }
 
 /**
@@ -89,10 +83,8 @@ export function productPageQuery(
   args: ProductListArgs,
   search: ProductSearch | null = null,
   parent: string | null = null,
-  /** false: a check of the arguments before the search is known, which takes any list's cursor. */
-  checkScope = true,
 ): ProductPageQuery {
-  const order = args.orderBy ?? DEFAULT_PRODUCT_ORDER;
+  const order = resolveProductOrder(args.orderBy); // its direction defaults by field
   let scope: string | undefined;
   const scopeOf = (): string =>
     (scope ??= cursorScope([
@@ -101,9 +93,9 @@ export function productPageQuery(
       order.field,
       order.direction,
       canonicalFilter(args.filter),
-      search && [search.mode, search.text],
+      search && search.text,
     ]));
-  const page = toPageRequest(args, checkScope ? scopeOf : null);
+  const page = toPageRequest(args, scopeOf);
   const sort = new ProductSort(order, page.backward, search);
   const where = (): ObjectQuery<Product> => {
     const filter = productFilterWhere(args.filter);

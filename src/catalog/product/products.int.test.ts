@@ -192,6 +192,42 @@ describe('Query.products', () => {
     );
   });
 
+  // RATING defaults to DESC (best rated first), as shoppers mean it; the others keep ASC.
+  it.each([
+    ['NAME', 'ASC'],
+    ['PRICE', 'ASC'],
+    ['CREATED_AT', 'ASC'],
+    ['RATING', 'DESC'],
+  ] as const)(
+    'without a direction, orders by %s %s, paging both ways',
+    async (field, direction) => {
+      const orderBy = { field };
+      const forward: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const result = await page({ first: 4, after, orderBy });
+        forward.push(...result.edges.map((e) => e.node.id));
+        if (!result.pageInfo.hasNextPage) break;
+        after = result.pageInfo.endCursor;
+      }
+      const backward: string[] = [];
+      let before: string | null = null;
+      for (;;) {
+        const result = await page({ last: 5, before, orderBy });
+        backward.unshift(...result.edges.map((e) => e.node.id));
+        if (!result.pageInfo.hasPreviousPage) break;
+        before = result.pageInfo.startCursor;
+      }
+      const byHand = sortByHand(expected, field, direction);
+      expect(forward).toEqual(byHand);
+      expect(backward).toEqual(byHand);
+      // The defaulted direction is the same order as the explicit one: their cursors agree.
+      const explicit = await page({ first: 2, orderBy: { field, direction } });
+      const next = await page({ first: 2, after: explicit.pageInfo.endCursor, orderBy });
+      expect(next.edges.map((e) => e.node.id)).toEqual(byHand.slice(2, 4));
+    },
+  );
+
   it('turns around mid-list: the page before a cursor ends right before it', async () => {
     const orderBy = { field: 'PRICE', direction: 'ASC' };
     const first = await page({ first: 6, orderBy });

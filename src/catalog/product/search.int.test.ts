@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProducts, createReviews } from '../../../test/support/factories';
-import { startTestServer, type TestServer } from '../../../test/support/server';
+import {
+  startTestServer,
+  type GraphQLResponse,
+  type TestServer,
+} from '../../../test/support/server';
 import { countStatements } from '../../../test/support/sql-counter';
 import type { Category } from '../category/category.entity';
+import { Product } from './product.entity';
+import { resolveSearch, searchCondition } from './product.search';
 
 let server: TestServer;
 let audio: Category;
@@ -12,12 +18,24 @@ let admin: string;
 interface SearchPage {
   totalCount: number;
   edges: { cursor: string; highlight: string | null; node: { id: string; name: string } }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    endCursor: string | null;
+    hasPreviousPage?: boolean;
+    startCursor?: string | null;
+  };
 }
 
 const SEARCH = `query ($search: String, $first: Int, $after: String, $filter: ProductFilter, $orderBy: ProductOrder) {
   products(search: $search, first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount edges { cursor highlight node { id name } } pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const BACKWARD = `query ($search: String, $last: Int, $before: String, $orderBy: ProductOrder) {
+  products(search: $search, last: $last, before: $before, orderBy: $orderBy) {
+    totalCount edges { cursor highlight node { id name } }
+    pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
   }
 }`;
 
@@ -92,6 +110,46 @@ describe('Query.products(search:)', () => {
       after = page.pageInfo.endCursor;
     }
     expect(seen).toEqual(all);
+  });
+
+  it('puts the most relevant first when RELEVANCE has no direction, paging both ways', async () => {
+    const orderBy = { field: 'RELEVANCE' };
+    const all = names(await search({ search: 'headphones', first: 10, orderBy }));
+    expect(all.slice(0, 2).sort()).toEqual(['Headphones Stand', 'Studio Headphones']);
+    expect(all).toEqual(
+      names(
+        await search({
+          search: 'headphones',
+          first: 10,
+          orderBy: { field: 'RELEVANCE', direction: 'DESC' },
+        }),
+      ),
+    );
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: SearchPage = await search({ search: 'headphones', first: 1, after, orderBy });
+      forward.push(...names(page));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(forward).toEqual(all);
+    const backward: string[] = [];
+    let before: string | null = null;
+    for (;;) {
+      const response: GraphQLResponse<{ products: SearchPage }> = await server.gql(BACKWARD, {
+        search: 'headphones',
+        last: 1,
+        before,
+        orderBy,
+      });
+      expect(response.errors).toBeUndefined();
+      const page: SearchPage = response.data!.products;
+      backward.unshift(...names(page));
+      if (!page.pageInfo.hasPreviousPage) break;
+      before = page.pageInfo.startCursor ?? null;
+    }
+    expect(backward).toEqual(all);
   });
 
   it('understands web search syntax: phrases, exclusion, or', async () => {
@@ -292,5 +350,83 @@ describe('facets and counts', () => {
     );
     expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/product_search_vector_index/);
     await server.sql(`delete from product where sku like 'BULK-%'`);
+  });
+});
+
+describe('typo tolerance (fuzziness AUTO)', () => {
+  let shop: Category;
+  async function inShop(text: string, orderBy: Record<string, string> = { field: 'NAME' }) {
+    return names(await search({ search: text, filter: { categoryId: String(shop.id) }, orderBy }));
+  }
+
+  beforeAll(async () => {
+    shop = await createCategory(server.orm, { name: 'Fuzzy Shop' });
+    await createProducts(server.orm, [
+      { name: 'Vintage Turntable', price: '250.00', category: shop },
+      { name: 'Desk Lamp', price: '40.00', category: shop },
+      { name: 'Camp Stove', price: '60.00', category: shop },
+    ]);
+  });
+
+  it('finds a 9-letter word with two edits (a letter dropped, another added)', async () => {
+    expect(await inShop('trntablex')).toEqual(['Vintage Turntable']);
+  });
+
+  it('finds a 4-letter word with one edit', async () => {
+    expect(await inShop('lanp')).toEqual(['Desk Lamp']);
+  });
+
+  it('does not find a 4-letter word with two edits', async () => {
+    expect(await inShop('laxy')).toEqual([]);
+  });
+
+  it('needs every word: each within its own allowance', async () => {
+    expect(await inShop('vintage trntablex')).toEqual(['Vintage Turntable']);
+    expect(await inShop('vintagexyz trntablex')).toEqual([]); // vintage + 3 edits
+    expect(await inShop('vxntxgx trntablex')).toEqual([]);
+  });
+
+  it('keeps -excluded words out of near spellings too', async () => {
+    expect(await inShop('trntablex -vintage')).toEqual([]);
+    expect(await inShop('trntablex -lamp')).toEqual(['Vintage Turntable']);
+  });
+
+  it('ranks exact matches above near spellings (RELEVANCE)', async () => {
+    // "lamp" is exact in Desk Lamp and one edit from "camp" in Camp Stove.
+    expect(await inShop('lamp', { field: 'RELEVANCE' })).toEqual(['Desk Lamp', 'Camp Stove']);
+  });
+
+  it('finds fuzzy candidates through the trigram index on a large catalog (EXPLAIN)', async () => {
+    await server.sql(`insert into product (sku, name, description, price)
+      select 'FUZZ-' || g, 'Bulk item ' || g, 'filler text ' || g, 1 from generate_series(1, 10000) g`);
+    try {
+      await server.sql('vacuum analyze product');
+      const sql = server.orm.em
+        .fork()
+        .createQueryBuilder(Product, 'p')
+        .select('id')
+        .where(searchCondition(resolveSearch('trntablex')!))
+        .getFormattedQuery();
+      const plan = await server.sql<{ 'QUERY PLAN': string }>(`explain ${sql}`);
+      expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/product_name_trgm_index/);
+    } finally {
+      await server.sql(`delete from product where sku like 'FUZZ-%'`);
+    }
+  });
+
+  it('answers a search, exact or fuzzy, in one SQL statement', async () => {
+    for (const text of ['lamp', 'trntablex']) {
+      const counter = countStatements(server.orm);
+      try {
+        const response = await server.gql(
+          `query ($s: String, $f: ProductFilter) { products(search: $s, filter: $f) { edges { node { name } } } }`,
+          { s: text, f: { categoryId: String(shop.id) } },
+        );
+        expect(response.errors).toBeUndefined();
+        expect(counter.statements).toHaveLength(1);
+      } finally {
+        counter.stop();
+      }
+    }
   });
 });

@@ -1,5 +1,6 @@
-import { IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
+import { MaxChars } from '../../graphql/input-limits';
 
 @InputType({ description: 'A review by the signed-in user; the author comes from the token.' })
 export class AddReviewInput {
@@ -12,12 +13,10 @@ export class AddReviewInput {
   rating!: number;
 
   @Field(() => String, { nullable: true, description: 'Short headline, up to 200 characters.' })
-  @IsOptional()
-  @MaxLength(200)
+  @MaxChars(200)
   title?: string | null;
 
   @Field(() => String, { nullable: true, description: 'The review text, up to 5000 characters.' })
-  @IsOptional()
-  @MaxLength(5000)
+  @MaxChars(5000)
   body?: string | null;
 }

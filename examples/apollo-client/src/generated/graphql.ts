@@ -29,8 +29,8 @@ export type ProductFilter = {
 
 /** How to sort a product list. */
 export type ProductOrder = {
-  /** The direction. */
-  direction?: OrderDirection;
+  /** The direction. Left out, it follows the field: DESC (best first) for RELEVANCE and RATING, ASC for NAME, PRICE and CREATED_AT. (RELEVANCE and RATING used to default to ASC.) */
+  direction?: OrderDirection | null | undefined;
   /** The sort key. */
   field: ProductOrderField;
 };
