@@ -22,6 +22,7 @@ import { OperationGate } from './graphql/operation-gate';
 import { queryLimits } from './graphql/limits';
 import { QueryCost, queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
+import type { ShadowMismatch } from './graphql/shadow-execution';
 import { watchDeparture } from './http/client-disconnect';
 import { registerHealthRoutes, type Readiness } from './http/health';
 import { registerHttpErrors } from './http/http-errors';
@@ -68,6 +69,8 @@ export interface App {
   readiness: Readiness;
   metrics: Metrics;
   operationGate: OperationGate;
+  /** GRAPHQL_SHADOW_EXECUTION: where compiled runs differed from graphql-js (tests take them). */
+  shadowMismatches: ShadowMismatch[];
   /**
    * Stops Apollo, whose drain plugin closes Fastify once in-flight requests are answered, then
    * waits for operations still running for clients that have left: the pool may close after.
@@ -104,9 +107,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     config.GRAPHQL_MAX_QUEUE_WAIT_MS,
   );
   observeOperationGate(metrics, operationGate);
+  const shadowMismatches: ShadowMismatch[] = [];
   const compiledExecution = new CompiledExecution(schema, config.GRAPHQL_COMPILE_AFTER, {
     compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
     logger,
+    ...(config.GRAPHQL_SHADOW_EXECUTION && {
+      shadowMismatch: (mismatch: ShadowMismatch) => {
+        logger.error(mismatch, 'compiled execution differs from graphql-js');
+        shadowMismatches.push(mismatch);
+      },
+    }),
   });
   const cost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
   const cachePolicy = new CachePolicy(config.HTTP_CACHE_MAX_AGE);
@@ -230,6 +240,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     readiness,
     metrics,
     operationGate,
+    shadowMismatches,
     close: async () => {
       fastPath?.close(); // Apollo answers what still arrives while it drains, as it would
       await apollo.stop();
