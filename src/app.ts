@@ -23,6 +23,7 @@ import { OperationGate } from './graphql/operation-gate';
 import { queryLimits } from './graphql/limits';
 import { QueryCost, queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
+import type { ShadowMismatch } from './graphql/shadow-execution';
 import { watchDeparture } from './http/client-disconnect';
 import { registerHealthRoutes, type Readiness } from './http/health';
 import { refuseOversizedDocument } from './http/document-size';
@@ -75,6 +76,8 @@ export interface App {
   readiness: Readiness;
   metrics: Metrics;
   operationGate: OperationGate;
+  /** GRAPHQL_SHADOW_EXECUTION: where compiled runs differed from graphql-js (tests take them). */
+  shadowMismatches: ShadowMismatch[];
   /**
    * Stops Apollo, whose drain plugin closes Fastify once in-flight requests are answered, then
    * waits for operations still running for clients that have left: the pool may close after.
@@ -111,10 +114,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
     config.GRAPHQL_MAX_QUEUE_WAIT_MS,
   );
   observeOperationGate(metrics, operationGate);
+  const shadowMismatches: ShadowMismatch[] = [];
   const compiledExecution = new CompiledExecution(
     schema,
     config.GRAPHQL_COMPILE_AFTER,
-    { compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }), logger },
+    {
+      compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
+      logger,
+      ...(config.GRAPHQL_SHADOW_EXECUTION && {
+        shadowMismatch: (mismatch: ShadowMismatch) => {
+          logger.error(mismatch, 'compiled execution differs from graphql-js');
+          shadowMismatches.push(mismatch);
+        },
+      }),
+    },
     config.GRAPHQL_COMPILED_CACHE_MB * 1024 * 1024,
   );
   const documentStore = createDocumentStore(config.GRAPHQL_DOCUMENT_CACHE_MB);
@@ -250,6 +263,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     readiness,
     metrics,
     operationGate,
+    shadowMismatches,
     close: async () => {
       fastPath?.close(); // Apollo answers what still arrives while it drains, as it would
       await apollo.stop();

@@ -51,6 +51,10 @@ describe('loadConfig', () => {
       { NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET },
       /development secret is public/,
     ],
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(40), GRAPHQL_SHADOW_EXECUTION: 'true' },
+      /GRAPHQL_SHADOW_EXECUTION: for tests only/,
+    ],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32/],
     [{ JWT_SECRET: 'x'.repeat(32), JWT_JWKS_URL: 'https://idp.example/jwks' }, /not both/],
     [

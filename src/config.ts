@@ -94,6 +94,12 @@ const EnvSchema = z.object({
    */
   GRAPHQL_COMPILE_AFTER: z.coerce.number().int().min(0).default(2),
   /**
+   * Tests only (test/support/server.ts sets it): every compiled run is run again by graphql-js
+   * and any difference in the answers is reported (src/graphql/shadow-execution.ts). Refused in
+   * production: it doubles the work of every compiled query.
+   */
+  GRAPHQL_SHADOW_EXECUTION: bool.default(false),
+  /**
    * Apollo GraphOS usage reporting (Apollo Server reads APOLLO_KEY and APOLLO_GRAPH_REF itself).
    * Read here only to know that it is on: then every operation goes through Apollo's pipeline,
    * none through the fast path (src/graphql/fast-path.ts), so that the report sees them all.
@@ -184,6 +190,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (config.NODE_ENV === 'production') {
+    if (config.GRAPHQL_SHADOW_EXECUTION) {
+      problems.push(
+        'GRAPHQL_SHADOW_EXECUTION: for tests only (it runs every compiled query twice)',
+      );
+    }
     if (config.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
       problems.push('JWT_SECRET: the development secret is public; production needs its own');
     } else if (!config.JWT_SECRET && !config.JWT_JWKS_URL) {

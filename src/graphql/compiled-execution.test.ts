@@ -1,9 +1,11 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { describe, expect, it } from '@jest/globals';
-import { buildSchema } from 'graphql';
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import pino from 'pino';
-import { CompiledExecution, fixedSchemaGateway } from './compiled-execution';
+import { CompiledExecution, fixedSchemaGateway, notCompilable } from './compiled-execution';
+import type { ShadowMismatch } from './shadow-execution';
 
 /**
  * A compiled run that throws instead of reporting (graphql-jit reads a plain field's value
@@ -78,5 +80,50 @@ describe('a compiled run that throws', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+/**
+ * GRAPHQL_SHADOW_EXECUTION, with equivalence broken on purpose: a document notCompilable keeps
+ * from graphql-jit, compiled anyway, must be reported (the test server then fails the test).
+ */
+describe('shadow execution', () => {
+  const schema = buildSchema('type Query { a: String }');
+  schema.getQueryType()!.getFields().a!.resolve = () => 'x';
+
+  function shadowed(source: string) {
+    const mismatches: ShadowMismatch[] = [];
+    const compiledExecution = new CompiledExecution(schema, 1, {
+      compiled: () => undefined,
+      logger: pino({ level: 'silent' }),
+      shadowMismatch: (mismatch) => void mismatches.push(mismatch),
+    });
+    const document = parse(source);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const query = compileQuery(schema, parse(source));
+    if (!isCompiledQuery(query)) throw new Error('not compiled');
+    const compiled = { query, document, operation, operationName: null };
+    return { run: () => compiledExecution.run(compiled, {}, {}), mismatches };
+  }
+
+  it('reports a compiled answer that differs from graphql-js', async () => {
+    const { run, mismatches } = shadowed('{ __proto__: a b: a }');
+    expect(notCompilable(parse('{ __proto__: a b: a }'))).toBeDefined();
+    await run();
+    expect(mismatches).toEqual([
+      {
+        operationName: null,
+        // graphql-jit writes `__proto__` last (with other names beside it, objects come back
+        // empty); graphql-js in document order.
+        compiled: '{"data":{"b":"x","__proto__":"x"}}',
+        reference: '{"data":{"__proto__":"x","b":"x"}}',
+      },
+    ]);
+  });
+
+  it('reports nothing when the answers agree', async () => {
+    const { run, mismatches } = shadowed('{ a b: a }');
+    expect(await run()).toEqual({ data: { a: 'x', b: 'x' } });
+    expect(mismatches).toEqual([]);
   });
 });

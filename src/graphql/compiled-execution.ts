@@ -8,6 +8,7 @@ import {
   BREAK,
   execute,
   GraphQLError,
+  Kind,
   OperationTypeNode,
   parse,
   visit,
@@ -22,6 +23,7 @@ import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import type { AppLogger } from '../logger';
 import { compiledBytes } from './document-caches';
+import { compareOutcomes, type ShadowMismatch } from './shadow-execution';
 
 /**
  * Run counters of documents not compiled yet: a key (a hash) and a number each, so bounding the
@@ -92,7 +94,12 @@ export class CompiledExecution {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly compileAfter: number,
-    private readonly observer: { compiled(outcome: CompileOutcome): void; logger: AppLogger },
+    private readonly observer: {
+      compiled(outcome: CompileOutcome): void;
+      logger: AppLogger;
+      /** Tests only: graphql-js shadows every compiled run; differences are reported here. */
+      shadowMismatch?: (mismatch: ShadowMismatch) => void;
+    },
     /** Heap the compiled queries may take, in bytes. */
     cacheBytes = 64 * 1024 * 1024,
   ) {
@@ -158,15 +165,43 @@ export class CompiledExecution {
     let outcome: Unfinished;
     try {
       outcome = await compiled.query.query(undefined, contextValue, variables ?? {});
-      if ('data' in outcome && !outcome.errors) return outcome;
     } catch (thrown) {
       // Thrown, not reported: graphql-jit reads a field without a resolver unguarded, so a
       // value that throws when read fails the whole run (graphql-js would make it a field
       // error). Apollo's execution step rethrows it from `executor`.
       outcome = { thrown };
     }
+    if (this.observer.shadowMismatch) await this.shadow(compiled, contextValue, variables, outcome);
+    if ('data' in outcome && !outcome.errors) return outcome;
     (contextValue as CarriesUnfinished)[UNFINISHED] = outcome;
     return undefined;
+  }
+
+  /**
+   * Tests only: runs graphql-js after a compiled run, on the same context (its loaders may
+   * answer from their cache: the answer must be the same), and reports any difference. The
+   * shadow's SQL is taken back off the operation's spend, so the SQL budget sees one run.
+   */
+  private async shadow(
+    compiled: CompiledOperation,
+    contextValue: object,
+    variables: Record<string, unknown> | null | undefined,
+    outcome: Unfinished,
+  ): Promise<void> {
+    const spend = (contextValue as { sql?: { statements: number; ms: number } }).sql;
+    const before = spend && { statements: spend.statements, ms: spend.ms };
+    const reference = await execute({
+      schema: this.schema,
+      document: compiled.document,
+      contextValue,
+      variableValues: variables,
+      operationName: compiled.operationName,
+    });
+    if (spend && before) Object.assign(spend, before);
+    const difference = compareOutcomes(outcome, reference);
+    if (difference) {
+      this.observer.shadowMismatch?.({ operationName: compiled.operationName, ...difference });
+    }
   }
 
   readonly executor: GatewayExecutor = async (requestContext) => {
@@ -281,17 +316,27 @@ function hashKeyOf(hash: string, operationName: string | null | undefined): stri
 }
 
 /**
- * Why graphql-jit must not compile a document, if it must not. It writes literal values into
- * the code it generates, and graphql-jit 0.8.9 turns a string literal holding one of its
- * internal markers into code: a document with a string literal anywhere (an argument, a
- * default value) runs on graphql-js, so nothing a client wrote but names and numbers reaches
- * generated code (clients pass strings as variables, which are data at run time). It also
- * fills a variable nested in an input-object or list literal with null, overriding the
- * field's default, where graphql-js leaves the field out: those documents stay too.
+ * Why graphql-jit must not compile a document, if it must not: every class of document whose
+ * compiled answer could differ from graphql-js's, in this one place (each has its test in
+ * compiled-execution.int.test.ts; the fuzzer in equivalence.int.test.ts looks for more).
+ *
+ * - A string literal anywhere (an argument, a default value): graphql-jit 0.8.9 writes literal
+ *   values into the code it generates and turns a string holding one of its internal markers
+ *   into code, so nothing a client wrote but names and numbers reaches generated code (clients
+ *   pass strings as variables, which are data at run time).
+ * - A variable nested in an input-object or list literal: graphql-jit fills an absent one with
+ *   null, overriding the field's default, where graphql-js leaves the field out.
+ * - A response key that is a property of Object.prototype, or an alias starting with `__`:
+ *   graphql-jit builds result objects as object literals, where `__proto__: …` sets the
+ *   prototype (the field disappears) and the order of keys can change; graphql-js's results
+ *   have no prototype.
+ * - `@skip` / `@include` on a variable that may be null: graphql-js reports the null as an
+ *   error, graphql-jit reads it as false.
  */
 export function notCompilable(document: DocumentNode): string | undefined {
   let reason: string | undefined;
   const inLiteral: ASTNode[] = [];
+  const mayBeNull = nullableVariables(document);
   visit(document, {
     StringValue() {
       reason = 'a string literal';
@@ -304,8 +349,40 @@ export function notCompilable(document: DocumentNode): string | undefined {
       reason = 'a variable inside a literal';
       return BREAK;
     },
+    Field(node) {
+      const alias = node.alias?.value;
+      if (!PROTOTYPE_KEYS.has(alias ?? node.name.value) && !alias?.startsWith('__')) return;
+      reason = 'a response key of Object.prototype';
+      return BREAK;
+    },
+    Directive(node) {
+      if (node.name.value !== 'skip' && node.name.value !== 'include') return;
+      const condition = node.arguments?.find((argument) => argument.name.value === 'if')?.value;
+      if (condition?.kind !== Kind.VARIABLE || !mayBeNull(condition.name.value)) return;
+      reason = `@${node.name.value} on a variable that may be null`;
+      return BREAK;
+    },
   });
   return reason;
+}
+
+const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Whether a variable may be null in some operation of the document (fragments are shared, so
+ * any operation's declaration counts; an undeclared one is the validator's to refuse).
+ */
+function nullableVariables(document: DocumentNode): (name: string) => boolean {
+  const nullable = new Set<string>();
+  const declared = new Set<string>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) {
+      declared.add(variable.variable.name.value);
+      if (variable.type.kind !== Kind.NON_NULL_TYPE) nullable.add(variable.variable.name.value);
+    }
+  }
+  return (name) => nullable.has(name) || !declared.has(name);
 }
 
 /**

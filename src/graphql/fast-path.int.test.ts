@@ -49,7 +49,8 @@ describe('the fast path', () => {
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ logLines });
+    // Pinned: first run graphql-js, second compiled, third the fast path (see above).
+    server = await startTestServer({ logLines, env: { GRAPHQL_COMPILE_AFTER: '2' } });
     const category = await createCategory(server.orm, { name: 'Garden' });
     const product = await createProduct(server.orm, { category, name: 'Rake' });
     await createReviews(server.orm, product, [5, 4]);
@@ -327,7 +328,9 @@ describe('the fast path', () => {
 describe('the fast path in development', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { NODE_ENV: 'development' } });
+    server = await startTestServer({
+      env: { NODE_ENV: 'development', GRAPHQL_COMPILE_AFTER: '2' },
+    });
     await createProduct(server.orm, { category: await createCategory(server.orm) });
   });
   afterAll(() => server.close());
@@ -365,7 +368,9 @@ describe('with Apollo usage reporting configured (APOLLO_KEY)', () => {
   let server: TestServer;
   beforeAll(async () => {
     // Apollo reads its key from process.env, which this leaves alone: nothing is reported.
-    server = await startTestServer({ env: { APOLLO_KEY: 'service:test:key' } });
+    server = await startTestServer({
+      env: { APOLLO_KEY: 'service:test:key', GRAPHQL_COMPILE_AFTER: '2' },
+    });
   });
   afterAll(() => server.close());
 

@@ -39,7 +39,11 @@ let server: TestServer;
 let category: Category;
 
 beforeAll(async () => {
-  server = await startTestServer({ apolloPlugins: [recordContexts] });
+  server = await startTestServer({
+    apolloPlugins: [recordContexts],
+    // These tests count the statements of one run (knex's events): no graphql-js shadow run.
+    env: { GRAPHQL_SHADOW_EXECUTION: 'false' },
+  });
   category = await createCategory(server.orm);
   const products = await createProducts(
     server.orm,

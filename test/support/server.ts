@@ -58,7 +58,15 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ...executionModeEnv(),
+    // Every compiled run is checked against graphql-js: a difference fails the test (not in
+    // production, where the config refuses it).
+    ...(options.env?.NODE_ENV !== 'production' && { GRAPHQL_SHADOW_EXECUTION: 'true' }),
+    ...options.env,
+  });
   const lines = options.logLines;
   const logger = lines
     ? pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
@@ -90,13 +98,47 @@ export async function startTestServer(
         },
         body: JSON.stringify({ query, variables, operationName: options.operationName }),
       });
-      return { status: response.status, ...((await response.json()) as object) };
+      const body = (await response.json()) as object;
+      failOnShadowMismatch(app);
+      return { status: response.status, ...body };
     },
     async close() {
       await app.close();
       await orm.close();
       await sqlPool.end();
       await database.drop();
+      failOnShadowMismatch(app);
     },
   };
+}
+
+/**
+ * TEST_EXECUTION_MODE picks the executor every test server uses, unless a test pins
+ * GRAPHQL_COMPILE_AFTER itself: `graphql-js` (never compiled), `compiled` (from the first run),
+ * or `default` / unset (the server's default: compiled from the second run).
+ */
+export function executionModeEnv(
+  mode = process.env.TEST_EXECUTION_MODE ?? 'default',
+): Record<string, string> {
+  switch (mode) {
+    case 'graphql-js':
+      return { GRAPHQL_COMPILE_AFTER: '0' };
+    case 'compiled':
+      return { GRAPHQL_COMPILE_AFTER: '1' };
+    case 'default':
+      return {};
+    default:
+      throw new Error(`TEST_EXECUTION_MODE: ${mode} is none of graphql-js, compiled, default`);
+  }
+}
+
+/** Throws (failing the test at hand) when a compiled run answered otherwise than graphql-js. */
+export function failOnShadowMismatch(app: App): void {
+  const mismatches = app.shadowMismatches.splice(0);
+  if (!mismatches.length) return;
+  const described = mismatches.map(
+    (m) =>
+      `operation ${m.operationName ?? '(anonymous)'}:\n  compiled:   ${m.compiled}\n  graphql-js: ${m.reference}`,
+  );
+  throw new Error(`Compiled execution differs from graphql-js:\n${described.join('\n')}`);
 }
