@@ -1,5 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { Config } from '../config';
+import { aliasLimit } from './alias-limit';
 
 type LimitConfig = Pick<
   Config,
@@ -11,15 +12,16 @@ type LimitConfig = Pick<
 >;
 
 /**
- * Bounds on hostile or careless documents: depth, aliases and directives by graphql-armor,
- * tokens by graphql-js while parsing (a huge document is dropped early), cost by
- * query-cost.plugin.ts. A breach is a GraphQL error before anything executes. Batched HTTP
- * requests stay off (Apollo's default); page sizes are bounded by the resolvers (≤ 100).
+ * Bounds on hostile or careless documents: depth and directives by graphql-armor, aliases by
+ * alias-limit.ts (armor's count misses fragments spread again and `__typename`), tokens by
+ * graphql-js while parsing (a huge document is dropped early), cost by query-cost.plugin.ts.
+ * A breach is a GraphQL error before anything executes. Batched HTTP requests stay off
+ * (Apollo's default); page sizes are bounded by the resolvers (≤ 100).
  */
 export function queryLimits(config: LimitConfig) {
   const { plugins, validationRules } = new ApolloArmor({
     maxDepth: { n: config.GRAPHQL_MAX_DEPTH, ignoreIntrospection: true, flattenFragments: true },
-    maxAliases: { n: config.GRAPHQL_MAX_ALIASES },
+    maxAliases: { enabled: false },
     maxDirectives: { n: config.GRAPHQL_MAX_DIRECTIVES },
     // graphql-js counts tokens itself (Apollo's parseOptions) and keeps GRAPHQL_PARSE_FAILED;
     // cost is priced by page sizes (query-cost.plugin.ts), which armor's depth-based model ignores.
@@ -30,7 +32,7 @@ export function queryLimits(config: LimitConfig) {
   }).protect();
   return {
     plugins,
-    validationRules,
+    validationRules: [...validationRules, aliasLimit(config.GRAPHQL_MAX_ALIASES)],
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
   };
 }

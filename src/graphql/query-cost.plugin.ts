@@ -1,39 +1,14 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getNullableType,
+  getVariableValues,
   GraphQLError,
-  isListType,
   Kind,
   visit,
   type DocumentNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/pagination';
-
-/** A list without a page size (`categories`) is counted as this many items. */
-const UNBOUNDED_LIST_ESTIMATE = 20;
-
-/**
- * A field returning a page costs its selection times the rows it may return (`first`/`last`,
- * else the default page size), so `products(first: 100) { reviews(first: 100) { … } }` is
- * priced at what it can make the server do. Other fields cost 1.
- */
-const connectionEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  if (field.args.some((arg) => arg.name === 'first')) {
-    const { first, last } = args as { first?: unknown; last?: unknown };
-    const requested = first ?? last;
-    // Larger pages are refused by the resolver with a clearer error than a cost one.
-    const rows = typeof requested === 'number' ? requested : DEFAULT_PAGE_SIZE;
-    return 1 + childComplexity * Math.min(Math.max(rows, 1), MAX_PAGE_SIZE);
-  }
-  // A connection's `edges` are already priced by the connection field's page size.
-  if (isListType(getNullableType(field.type)) && !type.name.endsWith('Connection')) {
-    return 1 + childComplexity * UNBOUNDED_LIST_ESTIMATE;
-  }
-  return undefined; // not a list: simpleEstimator's 1 + children
-};
+import { operationCost } from './operation-cost';
 
 /**
  * Refuses an operation whose estimated cost exceeds `maximum`, after validation and before any
@@ -52,9 +27,11 @@ export function queryCostPlugin(cost: QueryCost): ApolloServerPlugin {
   };
 }
 
-/** An operation's estimated cost against the limit: the plugin's check, and the fast path's. */
+/**
+ * An operation's estimated cost against the limit: the plugin's check, and the fast path's.
+ * It fails closed: an operation whose cost cannot be computed is refused, never run uncosted.
+ */
 export class QueryCost {
-  private readonly estimators = [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })];
   private readonly costs = new CostCache();
 
   constructor(
@@ -62,31 +39,31 @@ export class QueryCost {
     private readonly maximum: number,
   ) {}
 
-  /** The error refusing the operation, if it costs more than the limit. */
+  /** The error refusing the operation: over the limit, or not costable (nothing may run). */
   refusal(
     document: DocumentNode,
     operation: OperationDefinitionNode | undefined,
     request: { operationName?: string | null; variables?: Record<string, unknown> | null },
   ): GraphQLError | undefined {
+    // No operation to run (none by the requested name): execution refuses it, nothing runs.
+    if (!operation) return;
     // Introspection is bounded by the schema's size, not by data: tools must get it whole.
-    if (operation && isIntrospectionOnly(operation)) return;
-    const operationName = request.operationName ?? undefined;
-    const variables = request.variables ?? {};
-    let cost = this.costs.get(document, operationName, variables);
+    if (isIntrospectionOnly(operation)) return;
+    const given = request.variables ?? {};
+    const key = this.costs.keyOf(document, operation, given);
+    let cost = key === undefined ? undefined : this.costs.get(document, key);
     if (cost === undefined) {
+      // Priced with the values execution will run with (defaults applied, null kept as null);
+      // variables that do not coerce are refused here, as execution would refuse them.
+      const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], given);
+      if (coerced.errors) return refused(coerced.errors[0]);
       try {
-        cost = getComplexity({
-          schema: this.schema,
-          query: document,
-          operationName,
-          variables,
-          estimators: this.estimators,
-        });
-      } catch {
-        // Variables that do not fit their types: execution reports that, as BAD_USER_INPUT.
-        return;
+        cost = operationCost(this.schema, document, operation, coerced.coerced);
+      } catch (error) {
+        // A null `if`, an argument that does not coerce: execution would fail on it too.
+        return refused(error);
       }
-      this.costs.set(document, operationName, variables, cost);
+      if (key !== undefined) this.costs.set(document, key, cost);
     }
     if (cost <= this.maximum) return;
     return new GraphQLError(
@@ -103,29 +80,67 @@ export class QueryCost {
   }
 }
 
+/** The refusal of an operation that cannot be costed, in the words graphql-js would use. */
+function refused(error: unknown): GraphQLError {
+  const extensions = { code: 'BAD_USER_INPUT', http: { status: 400 } };
+  if (error instanceof GraphQLError) {
+    return new GraphQLError(error.message, { nodes: error.nodes, extensions });
+  }
+  // Not a client's mistake we can name, but still no reason to run the operation uncosted.
+  return new GraphQLError('The operation could not be costed, so it is not run.', { extensions });
+}
+
 /**
  * The cost of a document depends only on the page sizes it asks for: costing it again for every
  * request (a walk of the whole document) was a tenth of a product lookup's time. Kept per parsed
  * document (Apollo reuses the parsed document of a query it has seen, and drops it from its own
- * cache in time) and per value of the variables it depends on; nothing else varies.
+ * cache in time) and per operation and what it depends on of the variables' values (keyOf);
+ * nothing else varies.
  */
 class CostCache {
   private readonly byDocument = new WeakMap<DocumentNode, DocumentCosts>();
 
-  get(document: DocumentNode, operation: string | undefined, variables: Record<string, unknown>) {
-    const entry = this.costsOf(document);
-    return entry.costs.get(keyOf(entry, operation, variables));
+  get(document: DocumentNode, key: string): number | undefined {
+    return this.byDocument.get(document)?.costs.get(key);
   }
 
-  set(
+  set(document: DocumentNode, key: string, cost: number): void {
+    const { costs } = this.costsOf(document);
+    if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.clear(); // many values: start over
+    costs.set(key, cost);
+  }
+
+  /**
+   * The cache key of one request: its operation, the values it gives the priced variables, and
+   * whether it gives each other variable a value, null or nothing. That is all the walk depends
+   * on: page sizes and conditions set the cost, and an argument is refused, whatever its
+   * variable's type, only when the variable is null or left out (validation checked the rest).
+   * Coercion is a function of the value given, so a cached cost was computed from values that
+   * coerced; the other variables' values are execution's to refuse, before anything runs. Page
+   * sizes and conditions are numbers, booleans or null, so the key stays short; a request giving
+   * anything else is costed afresh rather than serialised.
+   */
+  keyOf(
     document: DocumentNode,
-    operation: string | undefined,
+    operation: OperationDefinitionNode,
     variables: Record<string, unknown>,
-    cost: number,
-  ): void {
-    const entry = this.costsOf(document);
-    if (entry.costs.size >= MAX_COSTS_PER_DOCUMENT) entry.costs.clear(); // many values: start over
-    entry.costs.set(keyOf(entry, operation, variables), cost);
+  ): string | undefined {
+    const { pricedVariables } = this.costsOf(document);
+    let key = operation.name?.value ?? '';
+    for (const definition of operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      // Absent and null differ: an absent variable takes its default, null stays null.
+      if (!Object.prototype.hasOwnProperty.call(variables, name)) {
+        key += ',~';
+        continue;
+      }
+      const value = variables[name];
+      if (value === null) key += ',null';
+      else if (!pricedVariables.has(name)) key += ',+';
+      else if (typeof value === 'number' || typeof value === 'boolean') key += `,${value}`;
+      else return;
+    }
+    return key;
   }
 
   private costsOf(document: DocumentNode): DocumentCosts {
@@ -138,27 +153,16 @@ class CostCache {
   }
 }
 
-/** The cache key of one request: its operation, and the priced variables it gives. */
-function keyOf(
-  entry: DocumentCosts,
-  operation: string | undefined,
-  variables: Record<string, unknown>,
-): string {
-  // Only the variables given: an absent one takes its default, which `null` would not.
-  const given = entry.pricedVariables.filter((name) => name in variables);
-  return JSON.stringify([operation ?? null, ...given.map((name) => [name, variables[name]])]);
-}
-
 interface DocumentCosts {
   /** Variables passed as `first`, `last` or a directive's `if`: all the cost depends on. */
-  pricedVariables: string[];
+  pricedVariables: ReadonlySet<string>;
   costs: Map<string, number>;
 }
 
 const MAX_COSTS_PER_DOCUMENT = 100;
 const PRICED_ARGUMENTS = new Set(['first', 'last', 'if']);
 
-function pricedVariablesOf(document: DocumentNode): string[] {
+function pricedVariablesOf(document: DocumentNode): ReadonlySet<string> {
   const names = new Set<string>();
   visit(document, {
     // Page sizes, and the conditions of @include/@skip (a skipped field costs nothing).
@@ -168,7 +172,7 @@ function pricedVariablesOf(document: DocumentNode): string[] {
       }
     },
   });
-  return [...names].sort();
+  return names;
 }
 
 function isIntrospectionOnly(operation: OperationDefinitionNode): boolean {
