@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { startTestServer, type TestServer } from '../../test/support/server';
+
+let server: TestServer;
+const logLines: string[] = [];
+beforeAll(async () => {
+  server = await startTestServer({
+    logLines,
+    env: {
+      // Short bounds, so the slow clients below are cut off within the test's time.
+      HTTP_REQUEST_TIMEOUT_MS: '1500',
+      HTTP_HEADERS_TIMEOUT_MS: '1000',
+      HTTP_BODY_LIMIT: '65536',
+      HTTP_LINGER_BYTES: '4194304',
+      HTTP_LINGER_MS: '1500',
+    },
+  });
+});
+afterAll(() => server.close());
+
+const QUERY = '{ categories { id } }';
+const post = (body: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+const deepArray = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+const errorLines = () =>
+  logLines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50);
+
+/** Sends `chunks` over a raw socket (a pause of `gapMs` between them); resolves with all it read. */
+function rawExchange(
+  chunks: (string | Buffer)[],
+  { gapMs = 0, waitMs = 10_000 } = {},
+): Promise<{ text: string; ms: number }> {
+  const { port } = new URL(server.url);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      clearTimeout(giveUp);
+      socket.destroy();
+      resolve({ text: received, ms: Date.now() - started });
+    };
+    const giveUp = setTimeout(finish, waitMs);
+    socket.on('data', (data) => (received += data.toString('latin1')));
+    socket.on('close', finish);
+    socket.on('error', () => undefined);
+    const next = (i: number) => {
+      if (i >= chunks.length || socket.destroyed) return;
+      socket.write(chunks[i]!, () => (timer = setTimeout(() => next(i + 1), gapMs)));
+    };
+    socket.on('connect', () => next(0));
+  });
+}
+const statusOf = (text: string) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1]);
+const bodyOf = (text: string) => text.slice(text.indexOf('\r\n\r\n') + 4);
+
+describe('variables nested thousands deep', () => {
+  const cases = [
+    ['arrays', deepArray(5000)],
+    ['objects', deepObject(5000)],
+  ] as const;
+  for (const [kind, deep] of cases) {
+    it(`refuses ${kind} with 400 on Apollo's path and on the fast path`, async () => {
+      // The document unseen (Apollo's), then compiled (the fast path's).
+      const query = `{ categories { id slug } } # deep ${kind}`;
+      const first = await post(`{"query":${JSON.stringify(query)},"variables":{"a":${deep}}}`);
+      for (let i = 0; i < 3; i++) expect((await server.gql(query)).errors).toBeUndefined();
+      const compiled = await post(`{"query":${JSON.stringify(query)},"variables":{"a":${deep}}}`);
+      for (const response of [first, compiled]) {
+        expect(response.status).toBe(400);
+        expect(await response.json()).toEqual({
+          errors: [
+            {
+              message: expect.stringMatching(/nests arrays and objects deeper than 64 levels/),
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          ],
+        });
+      }
+    });
+  }
+
+  it('refuses them over GET too', async () => {
+    const response = await fetch(
+      `${server.url}/graphql?query=${encodeURIComponent(QUERY)}&variables=${encodeURIComponent(
+        `{"a":${deepArray(2000)}}`,
+      )}`,
+      { headers: { 'apollo-require-preflight': 'true' } },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/deeper than 64 levels.*BAD_REQUEST/);
+  });
+
+  it("still takes a body nested exactly to the limit (64), and brackets inside strings", async () => {
+    const response = await post(
+      `{"query":${JSON.stringify(QUERY)},"variables":{"a":${deepArray(62)},"s":"${'['.repeat(5000)}"}}`,
+    );
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('automatic persisted queries the client got wrong', () => {
+  it('answers a hash that does not match its query with 400 BAD_REQUEST, logged below error', async () => {
+    logLines.length = 0;
+    const response = await post(
+      JSON.stringify({
+        query: QUERY,
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } },
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [
+        { message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } },
+      ],
+    });
+    expect(errorLines()).toEqual([]);
+  });
+
+  it('answers an unknown version with 400 BAD_REQUEST, logged below error', async () => {
+    logLines.length = 0;
+    const sha256Hash = createHash('sha256').update(QUERY).digest('hex');
+    const response = await post(
+      JSON.stringify({ query: QUERY, extensions: { persistedQuery: { version: 2, sha256Hash } } }),
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [
+        { message: 'Unsupported persisted query version', extensions: { code: 'BAD_REQUEST' } },
+      ],
+    });
+    expect(errorLines()).toEqual([]);
+  });
+});
+
+describe('a request without a usable Host header', () => {
+  const request = (hostLine: string, version: string, query: string) => {
+    const body = JSON.stringify({ query });
+    return rawExchange([
+      `POST /graphql HTTP/${version}\r\n${hostLine}content-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    ]);
+  };
+
+  it('gets 400 BAD_REQUEST, whether its document is compiled or not', async () => {
+    const query = '{ categories { id name } }';
+    const cases = [
+      ['', '1.0'],
+      ['host: a b\r\n', '1.1'],
+    ] as const;
+    for (const [hostLine, version] of cases) {
+      const fresh = await request(hostLine, version, `${query} # ${version}`);
+      for (let i = 0; i < 3; i++) await server.gql(`${query} # ${version}`);
+      const compiled = await request(hostLine, version, `${query} # ${version}`);
+      for (const { text } of [fresh, compiled]) {
+        expect(statusOf(text)).toBe(400);
+        expect(JSON.parse(bodyOf(text))).toEqual({
+          errors: [
+            {
+              message: expect.stringMatching(/Host header/),
+              extensions: { code: 'BAD_REQUEST' },
+            },
+          ],
+        });
+      }
+    }
+  });
+});
+
+describe('a client trickling its request', () => {
+  const head = (length: number) =>
+    `POST /graphql HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
+    `content-length: ${length}\r\n\r\n`;
+
+  it('is answered 408 (or cut off) once the request timeout has passed', async () => {
+    const body = JSON.stringify({ query: QUERY });
+    const { text, ms } = await rawExchange([head(body.length), ...body.split('')], {
+      gapMs: 400,
+    });
+    // 1.5 s plus Node's check interval (a tenth of the headers timeout), with room for a slow CI.
+    expect(ms).toBeLessThan(4000);
+    if (text) expect(statusOf(text)).toBe(408);
+  });
+
+  it('cannot hold a socket by sending its headers slowly either', async () => {
+    const { text, ms } = await rawExchange(head(10).split(''), { gapMs: 300 });
+    expect(ms).toBeLessThan(4000);
+    if (text) expect(statusOf(text)).toBe(408);
+  });
+});
