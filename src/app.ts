@@ -107,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const metrics = createMetrics(orm);
   registerRequestLog(http, metrics);
-  registerHttpErrors(http);
+  registerHttpErrors(http, { bytes: config.HTTP_LINGER_BYTES, ms: config.HTTP_LINGER_MS });
   limitJsonDepth(http, config.HTTP_MAX_JSON_DEPTH);
 
   const verifyToken = createTokenVerifier(config);

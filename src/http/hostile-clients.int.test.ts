@@ -36,25 +36,39 @@ const errorLines = () =>
 function rawExchange(
   chunks: (string | Buffer)[],
   { gapMs = 0, waitMs = 10_000 } = {},
-): Promise<{ text: string; ms: number }> {
+): Promise<{ text: string; ms: number; error?: string }> {
   const { port } = new URL(server.url);
   const started = Date.now();
   return new Promise((resolve) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
+    // Half-open allowed: like an HTTP client, it goes on sending after the server's FIN.
+    const socket = net.connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
     let received = '';
     let timer: NodeJS.Timeout | undefined;
+    let error: string | undefined;
     const finish = () => {
       clearTimeout(timer);
       clearTimeout(giveUp);
       socket.destroy();
-      resolve({ text: received, ms: Date.now() - started });
+      resolve({ text: received, ms: Date.now() - started, error });
     };
     const giveUp = setTimeout(finish, waitMs);
     socket.on('data', (data) => (received += data.toString('latin1')));
     socket.on('close', finish);
-    socket.on('error', () => undefined);
+    socket.on('error', (e: Error & { code?: string }) => (error ??= e.code ?? e.message));
+    // Once all is sent and the server has finished its answer, the client closes, as fetch does.
+    let sent = false;
+    let answered = false;
+    socket.on('end', () => {
+      answered = true;
+      if (sent) socket.end();
+    });
     const next = (i: number) => {
-      if (i >= chunks.length || socket.destroyed) return;
+      if (socket.destroyed) return;
+      if (i >= chunks.length) {
+        sent = true;
+        if (answered) socket.end();
+        return;
+      }
       socket.write(chunks[i]!, () => (timer = setTimeout(() => next(i + 1), gapMs)));
     };
     socket.on('connect', () => next(0));
@@ -100,7 +114,7 @@ describe('variables nested thousands deep', () => {
     expect(await response.text()).toMatch(/deeper than 64 levels.*BAD_REQUEST/);
   });
 
-  it("still takes a body nested exactly to the limit (64), and brackets inside strings", async () => {
+  it('still takes a body nested exactly to the limit (64), and brackets inside strings', async () => {
     const response = await post(
       `{"query":${JSON.stringify(QUERY)},"variables":{"a":${deepArray(62)},"s":"${'['.repeat(5000)}"}}`,
     );
@@ -195,5 +209,57 @@ describe('a client trickling its request', () => {
     const { text, ms } = await rawExchange(head(10).split(''), { gapMs: 300 });
     expect(ms).toBeLessThan(4000);
     if (text) expect(statusOf(text)).toBe(408);
+  });
+});
+
+describe('a body over the limit', () => {
+  // 32 times the limit, half the linger bound: the client is still writing when the 413 is sent.
+  const big = JSON.stringify({ query: QUERY, variables: { pad: 'x'.repeat(2_097_152) } });
+
+  it('is answered 413 to every client, though it is still sending (fetch)', async () => {
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 30; i++) {
+      statuses.push(
+        await post(big).then(
+          (response) => response.status,
+          (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
+        ),
+      );
+    }
+    expect(statuses).toEqual(Array(30).fill(413));
+  });
+
+  it('is answered 413 to every client, though it is still sending (raw socket)', async () => {
+    const head =
+      `POST /graphql HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
+      `transfer-encoding: chunked\r\n\r\n`;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      // Streamed in 64 KB chunks, its length unknown to the server until the end.
+      const chunks = [
+        head,
+        ...(big.match(/[^]{1,65536}/g) ?? []).map((c) => `${c.length.toString(16)}\r\n${c}\r\n`),
+        '0\r\n\r\n',
+      ];
+      const { text, error } = await rawExchange(chunks, { waitMs: 5000 });
+      outcomes.push(`${statusOf(text)} ${error ?? 'no error'}`);
+    }
+    // Not one write failed: the server read (and dropped) the whole body before closing.
+    expect(outcomes).toEqual(Array(30).fill('413 no error'));
+  });
+
+  it('cuts off a client that keeps sending after its 413, once the linger bound has passed', async () => {
+    const head =
+      `POST /graphql HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
+      `content-length: 1000000000\r\n\r\n`;
+    // 64 KB every 20 ms: far more than HTTP_LINGER_BYTES (4 MB) over HTTP_LINGER_MS (1.5 s)
+    // would allow, so whichever bound comes first ends it.
+    const chunk = Buffer.alloc(65_536, 'x');
+    const { text, ms } = await rawExchange([head, ...Array<Buffer>(1000).fill(chunk)], {
+      gapMs: 20,
+      waitMs: 15_000,
+    });
+    expect(statusOf(text)).toBe(413);
+    expect(ms).toBeLessThan(5000);
   });
 });
