@@ -91,6 +91,7 @@ describe('variables nested thousands deep', () => {
       const compiled = await post(`{"query":${JSON.stringify(query)},"variables":{"a":${deep}}}`);
       for (const response of [first, compiled]) {
         expect(response.status).toBe(400);
+        expect(response.headers.get('cache-control')).toBe('no-store');
         expect(await response.json()).toEqual({
           errors: [
             {
@@ -227,6 +228,7 @@ describe('a body over the limit', () => {
       );
     }
     expect(statuses).toEqual(Array(30).fill(413));
+    expect((await post(big)).headers.get('cache-control')).toBe('no-store');
   });
 
   it('is answered 413 to every client, though it is still sending (raw socket)', async () => {

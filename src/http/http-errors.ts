@@ -8,6 +8,8 @@ import { lingerOnClose, type LingerBounds } from './lingering-close';
  */
 export function registerHttpErrors(app: FastifyInstance, linger: LingerBounds): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // As Apollo's own error answers: an error is about this request, never to be cached.
+    void reply.header('cache-control', 'no-store');
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status === 503) {
       return reply
