@@ -30,6 +30,7 @@ import { refuseOversizedDocument } from './http/document-size';
 import { registerHttpErrors } from './http/http-errors';
 import { registerPlayground, sendPlayground, wantsPlayground } from './http/playground';
 import { registerRequestLog } from './http/request-log';
+import { limitJsonDepth, refusal, RequestRefusedError } from './http/request-guards';
 import type { AppLogger } from './logger';
 import {
   createMetrics,
@@ -97,6 +98,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // registerRequestLog writes one richer line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.HTTP_BODY_LIMIT,
+    // A client that trickles its request (or sends nothing) must not hold a socket for ever.
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.HTTP_CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      // Node checks the two timeouts above this often (30 s by default): a tenth of the bound.
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(30_000, Math.floor(config.HTTP_HEADERS_TIMEOUT_MS / 10)),
+      ),
+    },
   });
   http.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -104,7 +117,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const metrics = createMetrics(orm);
   registerRequestLog(http, metrics);
-  registerHttpErrors(http);
+  registerHttpErrors(http, { bytes: config.HTTP_LINGER_BYTES, ms: config.HTTP_LINGER_MS });
+  limitJsonDepth(http, config.HTTP_MAX_JSON_DEPTH);
 
   const verifyToken = createTokenVerifier(config);
   const limits = queryLimits(config);
@@ -222,6 +236,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     method: ['GET', 'POST', 'OPTIONS'],
     // Watched from the start, so a client that leaves while its token is checked is seen too.
     onRequest: (request, reply, done) => {
+      // Refused alike whichever path would answer (fast path or Apollo): 400, not a 500.
+      const refused = refusal(request, config.HTTP_MAX_JSON_DEPTH);
+      if (refused) return done(new RequestRefusedError(refused));
       request.clientDeparture = watchDeparture(reply.raw);
       done();
     },

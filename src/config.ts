@@ -107,6 +107,30 @@ const EnvSchema = z.object({
   APOLLO_KEY: z.string().min(1).optional(),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: positiveInt.default(262_144),
+  /**
+   * Deepest nesting of arrays and objects a JSON body (or GET `variables`/`extensions`) may
+   * have; deeper is refused with 400 before anything parses or walks it (no GraphQL input needs
+   * more, and recursive code downstream would overflow the stack).
+   */
+  HTTP_MAX_JSON_DEPTH: positiveInt.max(1000).default(64),
+  /** A request's headers and body must arrive within this; a client trickling them gets 408. */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  /** Its headers alone within this (Node's headersTimeout; at most HTTP_REQUEST_TIMEOUT_MS). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  /** A socket with no traffic at all for this long is closed (a stalled client or proxy). */
+  HTTP_CONNECTION_TIMEOUT_MS: positiveInt.default(120_000),
+  /**
+   * How long an idle keep-alive connection stays open for its next request. Above a load
+   * balancer's own idle timeout (AWS ALB: 60 s), so the server never closes one it reuses.
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(65_000),
+  /**
+   * After a 413, how many more bytes and milliseconds the server reads and discards before it
+   * closes the socket, so a client still sending reads the 413 instead of a reset (nginx's
+   * lingering close).
+   */
+  HTTP_LINGER_BYTES: z.coerce.number().int().min(0).default(1_048_576),
+  HTTP_LINGER_MS: z.coerce.number().int().min(0).default(2000),
   /** Schema tooling needs introspection; default on, except when NODE_ENV=production. */
   GRAPHQL_INTROSPECTION: bool.optional(),
   /** The offline GraphQL Playground at /playground; default on, except when NODE_ENV=production. */
@@ -175,6 +199,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.METRICS_PORT === config.PORT && config.PORT !== 0) {
     problems.push(`METRICS_PORT: must differ from PORT (${config.PORT}); unset it to serve both`);
+  }
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${config.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
   }
   if (config.JWT_SECRET && config.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: set either JWT_SECRET or JWT_JWKS_URL, not both');

@@ -56,8 +56,8 @@ const REMEMBERED_ACCEPTS_CHARS = 32 * 1024;
  *
  * Where the two still differ, the fast path answers and Apollo would not: a persisted query
  * whose text Apollo's own cache has let go (Apollo asks the client to send it again; the
- * compiled operation was made from that very text), and a request without a usable Host header
- * (the Fastify adapter builds a URL from it, and fails the request with a 500).
+ * compiled operation was made from that very text). A request without a usable Host header
+ * reaches neither: the route refuses it first (src/http/request-guards.ts).
  */
 export class GraphQLFastPath {
   private open = true;

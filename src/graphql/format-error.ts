@@ -1,12 +1,31 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { isDatabaseUnavailable, isStatementTimeout } from '../db/database-errors';
 import { CLIENT_ERROR_CODES } from '../shared/errors';
+
+/**
+ * Apollo refuses some requests with a GraphQLError that has an HTTP status of 4xx but no code
+ * (a persisted query whose hash does not match its text, an unknown persisted query version):
+ * the client's mistake, which it is told as BAD_REQUEST, like Apollo's other request errors.
+ */
+function isCodelessRequestError(error: unknown): boolean {
+  const extensions = (error as { extensions?: { code?: unknown; http?: { status?: unknown } } })
+    ?.extensions;
+  const status = extensions?.http?.status;
+  return (
+    error instanceof GraphQLError &&
+    extensions?.code === undefined &&
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500
+  );
+}
 
 /** The code a client sees for an error: the one place that decides it (formatError, logs, metrics). */
 export function publicCode(error: unknown): string {
   const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) return code;
+  if (isCodelessRequestError(error)) return 'BAD_REQUEST';
   const original = unwrapResolverError(error);
   return isDatabaseUnavailable(original) || isStatementTimeout(original)
     ? 'SERVICE_UNAVAILABLE'
@@ -16,7 +35,9 @@ export function publicCode(error: unknown): string {
 /** Errors a client is told about as they are; everything else is worth a log line. */
 export function isClientError(error: unknown): boolean {
   const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
-  return typeof code === 'string' && CLIENT_ERROR_CODES.has(code);
+  return (
+    (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) || isCodelessRequestError(error)
+  );
 }
 
 /**
@@ -37,6 +58,9 @@ export function formatError(
       message: formatted.message.replace(/^Context creation failed: /, ''),
       extensions: withoutStacktrace(formatted.extensions),
     };
+  }
+  if (isCodelessRequestError(error)) {
+    return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
   }
   const code = publicCode(error);
   const message =

@@ -1,12 +1,15 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { lingerOnClose, type LingerBounds } from './lingering-close';
 
 /**
  * Errors Fastify raises before a request reaches Apollo (a body over the limit, malformed JSON,
  * an unknown content type) answered in GraphQL's error shape, so clients parse one format.
  * Anything unexpected is logged and masked, like errors inside GraphQL.
  */
-export function registerHttpErrors(app: FastifyInstance): void {
+export function registerHttpErrors(app: FastifyInstance, linger: LingerBounds): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // As Apollo's own error answers: an error is about this request, never to be cached.
+    void reply.header('cache-control', 'no-store');
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status === 503) {
       return reply
@@ -19,6 +22,8 @@ export function registerHttpErrors(app: FastifyInstance): void {
       request.log.error({ err: error }, 'request failed');
       return reply.code(500).send(graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
     }
+    // Refused before its body was read: the client may still be sending it.
+    if (status === 413) lingerOnClose(request.raw, linger);
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
     const message =
       status === 413 ? 'The request body is larger than this server accepts' : error.message;

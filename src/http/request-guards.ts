@@ -1,0 +1,73 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max`. A linear scan of the text,
+ * before it is parsed: JSON.parse itself copes with any depth, but everything after it that
+ * walks or stringifies the value recursively (Apollo, variable coercion, the cost cache key,
+ * the request log) would overflow the stack, and no GraphQL request needs such depth. Written
+ * here because JSON.parse and secure-json-parse have no depth limit; the scan costs about as
+ * much as a copy of the text (bench/README.md, "JSON depth check").
+ */
+export function jsonNestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: the next character is escaped, whatever it is
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+export class RequestRefusedError extends Error {
+  readonly statusCode = 400;
+  readonly code = 'BAD_REQUEST';
+}
+
+export const tooDeepMessage = (max: number) =>
+  `The request's JSON nests arrays and objects deeper than ${max} levels, which this server does not accept`;
+
+/**
+ * Replaces Fastify's JSON body parser by the same parser behind a nesting limit, so a body too
+ * deep is a 400 (BAD_REQUEST, src/http/http-errors.ts) before anything reads it.
+ */
+export function limitJsonDepth(app: FastifyInstance, max: number): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (jsonNestsDeeperThan(body as string, max)) {
+      done(new RequestRefusedError(tooDeepMessage(max)), undefined);
+      return;
+    }
+    void parse(request, body as string, done);
+  });
+}
+
+/**
+ * Why a /graphql request cannot be served as sent, before Apollo or the fast path sees it:
+ * a Host header missing (HTTP/1.0) or not a host (Apollo's adapter builds a URL from it), or
+ * GET `variables`/`extensions` nested too deep (Apollo parses those itself).
+ */
+export function refusal(request: FastifyRequest, maxJsonDepth: number): string | undefined {
+  const host = request.headers.host;
+  if (!host || !URL.canParse(`http://${host}`)) {
+    return 'The request needs a Host header naming a host (and port), as HTTP/1.1 requires';
+  }
+  if (request.method !== 'GET') return;
+  const query = request.query as Record<string, unknown> | undefined;
+  for (const name of ['variables', 'extensions']) {
+    const value = query?.[name];
+    if (typeof value === 'string' && jsonNestsDeeperThan(value, maxJsonDepth)) {
+      return tooDeepMessage(maxJsonDepth);
+    }
+  }
+}
