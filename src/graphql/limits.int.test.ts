@@ -237,11 +237,14 @@ describe.each([
     it('refuses a deeply nested variable in words, without serialising it', async () => {
       const query = `query Deep($first: Int) { categories { id products(first: $first) { totalCount } } }`;
       await warmUp('Deep', query, { first: 1 });
-      // An Int given a 100,000-deep list: refused by coercion, in words, not a stack overflow.
-      const nested = `${'['.repeat(100_000)}1${']'.repeat(100_000)}`;
+      const body = (depth: number) =>
+        `{"operationName":"Deep","query":${JSON.stringify(query)},"variables":{"first":${'['.repeat(depth)}1${']'.repeat(depth)}}}`;
+      // 100,000 deep: the body is refused before it is parsed (HTTP_MAX_JSON_DEPTH).
+      await expectRefused('Deep', body(100_000), 'BAD_REQUEST', /deeper than 64 levels/);
+      // An Int given a list as deep as a body may be: refused by coercion, in words.
       await expectRefused(
         'Deep',
-        `{"operationName":"Deep","query":${JSON.stringify(query)},"variables":{"first":${nested}}}`,
+        body(60),
         'BAD_USER_INPUT',
         /^Variable "\$first" got invalid value/,
       );
