@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../../test/support/server';
  * bytes: status, content type, cache-control, body. FUZZ_DOCUMENTS and FUZZ_SEED run more or
  * others; a failure prints the seed and the document's index.
  */
-const DOCUMENTS = Number(process.env.FUZZ_DOCUMENTS ?? 1500);
+const DOCUMENTS = Number(process.env.FUZZ_DOCUMENTS ?? 4000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 /** Documents in flight at once (each one's three requests stay in order). */
 const CONCURRENCY = 4;
