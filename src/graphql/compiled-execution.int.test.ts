@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProduct, createReviews } from '../../test/support/factories';
 import { sqlStatementsOf } from '../../test/support/metrics';
+import { postRaw } from '../../test/support/http';
 import { startTestServer, type TestServer } from '../../test/support/server';
 
 /** Nested pages, aliases, a fragment, a directive, variables and defaults: most of what compiles. */
@@ -66,21 +67,6 @@ const BY_ID = /* GraphQL */ `
     }
   }
 `;
-
-/** One POST as a client sees it: status, the headers that matter, the body's bytes. */
-async function post(server: TestServer, query: string, variables?: Record<string, unknown>) {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    cacheControl: response.headers.get('cache-control'),
-    body: await response.text(),
-  };
-}
 
 async function compiledDocuments(server: TestServer, outcome = 'ok'): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -168,13 +154,13 @@ describe('queries compiled after their second run', () => {
     for (const document of documents) {
       const skippedBefore = await compiledDocuments(server, 'skipped');
       const runs = [];
-      for (let i = 0; i < 3; i++) runs.push(await post(server, document));
+      for (let i = 0; i < 3; i++) runs.push(await postRaw(server, document));
       expect(runs[0]!.status).toBe(200);
       expect(runs[1]).toEqual(runs[0]);
       expect(runs[2]).toEqual(runs[0]);
       expect(await compiledDocuments(server, 'skipped')).toBe(skippedBefore + 1);
     }
-    const [first] = [await post(server, documents[0]!)];
+    const [first] = [await postRaw(server, documents[0]!)];
     // Own keys in document order, as graphql-js writes them.
     expect(Object.keys((JSON.parse(first.body) as { data: object }).data)).toEqual([
       '__proto__',
@@ -185,7 +171,7 @@ describe('queries compiled after their second run', () => {
   it('leaves @skip / @include on a variable that may be null to graphql-js', async () => {
     const document = 'query Flag($on: Boolean = true) { categories @include(if: $on) { id } }';
     const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await post(server, document, { on: null }));
+    for (let i = 0; i < 3; i++) runs.push(await postRaw(server, document, { on: null }));
     // The null is refused before either executor runs (the cost walk coerces as execution does).
     expect(runs[0]!.status).toBe(400);
     expect(JSON.parse(runs[0]!.body)).toMatchObject({
@@ -196,12 +182,12 @@ describe('queries compiled after their second run', () => {
     expect(runs[2]).toEqual(runs[0]);
     // Whatever the values, the document class stays on graphql-js.
     const skippedBefore = await compiledDocuments(server, 'skipped');
-    for (let i = 0; i < 2; i++) await post(server, document, { on: true });
+    for (let i = 0; i < 2; i++) await postRaw(server, document, { on: true });
     expect(await compiledDocuments(server, 'skipped')).toBe(skippedBefore + 1);
     // A non-null variable cannot be null: that document compiles.
     const compiledBefore = await compiledDocuments(server);
     const nonNull = 'query Strict($on: Boolean!) { categories @skip(if: $on) { id } }';
-    for (let i = 0; i < 2; i++) await post(server, nonNull, { on: false });
+    for (let i = 0; i < 2; i++) await postRaw(server, nonNull, { on: false });
     expect(await compiledDocuments(server)).toBe(compiledBefore + 1);
   });
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { DocumentFuzzer, Random } from '../../test/support/document-fuzzer';
 import { createCategory, createProducts, createReviews } from '../../test/support/factories';
 import { nulledRoot } from './shadow-execution';
+import { postRaw, type RawAnswer } from '../../test/support/http';
 import { startTestServer, type TestServer } from '../../test/support/server';
 
 /**
@@ -19,15 +20,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261204);
 /** Documents in flight at once (each one's three requests stay in order). */
 const CONCURRENCY = 4;
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  cacheControl: string | null;
-  body: string;
-}
-
 /** An answer as compared: errors that depend on timing (nulledRoot) only as a fact. */
-function comparable(answer: Answer): string {
+function comparable(answer: RawAnswer): string {
   let body: unknown = answer.body;
   try {
     const parsed = JSON.parse(answer.body) as Parameters<typeof nulledRoot>[0];
@@ -36,20 +30,6 @@ function comparable(answer: Answer): string {
     // Not JSON: compared as it is.
   }
   return JSON.stringify({ ...answer, body });
-}
-
-async function post(server: TestServer, query: string, variables: object): Promise<Answer> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    cacheControl: response.headers.get('cache-control'),
-    body: await response.text(),
-  };
 }
 
 /** A small catalog, the same on every run: names, prices, stock and ratings fixed. */
@@ -116,9 +96,9 @@ describe('compiled execution and the fast path, against graphql-js, on generated
         while (next < operations.length && failures.length < 5) {
           const index = next++;
           const { query, variables } = operations[index]!;
-          const expected = await post(reference, query, variables);
-          const viaApollo = await post(compiled, query, variables);
-          const viaFastPath = await post(compiled, query, variables);
+          const expected = await postRaw(reference, query, variables);
+          const viaApollo = await postRaw(compiled, query, variables);
+          const viaFastPath = await postRaw(compiled, query, variables);
           statuses.set(expected.status, (statuses.get(expected.status) ?? 0) + 1);
           let problem: string | undefined;
           if (comparable(viaApollo) !== comparable(expected)) {
