@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { productListScope } from '../src/catalog/product/product.service';
+import { DEFAULT_PRODUCT_ORDER } from '../src/catalog/product/product.inputs';
 import { encodeCursor } from '../src/shared/pagination';
 
 /**
@@ -9,6 +11,8 @@ import { encodeCursor } from '../src/shared/pagination';
  * opens a new connection per request: the seed's "without a pool".
  */
 const url = process.env.BENCH_DATABASE_URL!;
+/** W2's cursors are the server's: the default products list, newest first, no filter. */
+const W2_CURSOR_SCOPE = productListScope(null, DEFAULT_PRODUCT_ORDER, null, null);
 const pool = new pg.Pool({ connectionString: url, max: 10 });
 const app = Fastify({ logger: false });
 
@@ -91,7 +95,7 @@ app.get('/w2', async () => {
         pageInfo: {
           hasNextPage: rows.length > 50,
           endCursor: last
-            ? encodeCursor('product:CREATED_AT:DESC', {
+            ? encodeCursor(W2_CURSOR_SCOPE, {
                 value: last.created_at.toISOString(),
                 id: last.id,
               })

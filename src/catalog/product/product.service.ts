@@ -18,7 +18,12 @@ import {
   type PageRequest,
 } from '../../shared/pagination';
 import { Product } from './product.entity';
-import { resolveProductOrder, type ProductFilter, type ProductOrder } from './product.inputs';
+import {
+  resolveProductOrder,
+  type ProductFilter,
+  type ProductOrder,
+  type ResolvedProductOrder,
+} from './product.inputs';
 import { ProductSort } from './product.ordering';
 import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
 import { productViews } from './product.loaders';
@@ -86,15 +91,7 @@ export function productPageQuery(
 ): ProductPageQuery {
   const order = resolveProductOrder(args.orderBy); // its direction defaults by field
   let scope: string | undefined;
-  const scopeOf = (): string =>
-    (scope ??= cursorScope([
-      'product',
-      parent,
-      order.field,
-      order.direction,
-      canonicalFilter(args.filter),
-      search && search.text,
-    ]));
+  const scopeOf = (): string => (scope ??= productListScope(parent, order, args.filter, search));
   const page = toPageRequest(args, scopeOf);
   const sort = new ProductSort(order, page.backward, search);
   const where = (): ObjectQuery<Product> => {
@@ -109,6 +106,27 @@ export function productPageQuery(
   const filterKey = JSON.stringify([args.filter ?? null, search]);
   const key = JSON.stringify([filterKey, order, page]);
   return { where, pageWhere, sort, page, search, filterKey, key, scope: scopeOf };
+}
+
+/**
+ * The scope of a product list's cursors: the list (its parent), order, filter and search, so a
+ * cursor of one list is refused by any other (exported for the benchmark's baseline, whose
+ * cursors must be the server's).
+ */
+export function productListScope(
+  parent: string | null,
+  order: ResolvedProductOrder,
+  filter: ProductFilter | null | undefined,
+  search: ProductSearch | null,
+): string {
+  return cursorScope([
+    'product',
+    parent,
+    order.field,
+    order.direction,
+    canonicalFilter(filter),
+    search && search.text,
+  ]);
 }
 
 /** Turns the `size + 1` rows read for a page into the connection a client sees. */
