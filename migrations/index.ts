@@ -4,6 +4,7 @@ import { Migration20261125131529_review_author_id } from './Migration20261125131
 import { Migration20261125141800_product_search } from './Migration20261125141800_product_search';
 import { Migration20261125150000_review_rollup_lock } from './Migration20261125150000_review_rollup_lock';
 import { Migration20261204101500_fuzzy_search } from './Migration20261204101500_fuzzy_search';
+import { Migration20261204120000_product_name_words } from './Migration20261204120000_product_name_words';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works from
@@ -30,5 +31,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261204101500_fuzzy_search',
     class: Migration20261204101500_fuzzy_search,
+  },
+  {
+    name: 'Migration20261204120000_product_name_words',
+    class: Migration20261204120000_product_name_words,
   },
 ];

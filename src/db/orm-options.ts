@@ -3,11 +3,11 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Config } from '../config';
 import { Category } from '../catalog/category/category.entity';
 import { Product } from '../catalog/product/product.entity';
-import { FUZZY_CANDIDATE_THRESHOLD } from '../catalog/product/product.search';
+import { ProductNameWord } from '../catalog/product/product-name-word.entity';
 import { Review } from '../catalog/review/review.entity';
 import { migrationsList } from '../../migrations';
 
-export const entities = [Category, Product, Review];
+export const entities = [Category, Product, ProductNameWord, Review];
 
 type PoolConfig = Pick<
   Config,
@@ -54,9 +54,6 @@ export function ormOptions(clientUrl: string, config: PoolConfig) {
       acquireConnectionTimeout: config.DB_ACQUIRE_TIMEOUT_MS,
       connection: {
         application_name: 'catalog-graphql',
-        // Fuzzy search's trigram candidates: low enough for two edits in most words (a startup
-        // option: no statement per request). See src/catalog/product/product.search.ts.
-        options: `-c pg_trgm.word_similarity_threshold=${FUZZY_CANDIDATE_THRESHOLD}`,
         ...(config.DB_STATEMENT_TIMEOUT_MS > 0 && {
           statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
         }),

@@ -35,11 +35,6 @@ import { timestampColumn } from '../../shared/timestamp';
   name: 'product_search_vector_index',
   expression: 'create index "product_search_vector_index" on "product" using gin ("search_vector")',
 })
-// Typo-tolerant fallback: word similarity of the search to the name.
-@Index({
-  name: 'product_name_trgm_index',
-  expression: 'create index "product_name_trgm_index" on "product" using gin ("name" gin_trgm_ops)',
-})
 export class Product {
   /** Filled in by defaults, hooks or triggers: not required when creating one. */
   [OptionalProps]?:

@@ -4,12 +4,6 @@ import type { Product } from './product.entity';
 
 /** Longer searches are refused: nobody types more, and tsquery work grows with the text. */
 export const MAX_SEARCH_LENGTH = 200;
-/**
- * Word similarity a name needs to be a fuzzy candidate (pg_trgm's default is 0.6). Each edit
- * breaks up to three of a word's trigrams: at 0.25, one edit in 3 letters and two in 7 still
- * pass; only two edits spread over a 6-letter word can fall below it.
- */
-export const FUZZY_CANDIDATE_THRESHOLD = 0.25;
 /** Words of a search matched with typos; the fuzzy branch ignores any beyond (text does not). */
 export const MAX_FUZZY_WORDS = 8;
 
@@ -64,18 +58,37 @@ export function resolveSearch(search: string | null | undefined): ProductSearch 
 const TEXT_MATCH = (alias: string) =>
   `${alias}.search_vector @@ websearch_to_tsquery('english', ?)`;
 
-/** The edits a word may have under fuzziness AUTO, from its length. */
+/** The edits a word may have under fuzziness AUTO, from its length (in SQL, for `q.word`). */
 const ALLOWED_EDITS = `case when length(q.word) <= 2 then 0 when length(q.word) <= 5 then 1 else 2 end`;
 
+/** The same in JavaScript, for a search word (its length in characters, as PostgreSQL counts). */
+function allowedEdits(word: string): number {
+  const length = [...word].length;
+  return length <= 2 ? 0 : length <= 5 ? 1 : 2;
+}
+
 /**
- * The fuzzy branch. The trigram index finds candidates (`<%`: word similarity of each search word
- * to the name, threshold `pg_trgm.word_similarity_threshold`, set per connection in
- * src/db/orm-options.ts); levenshtein_less_equal then checks each search word against each word
- * of the name, stopping early once past the allowed edits.
+ * A search word's candidates: products whose search vector holds a name word within the allowed
+ * edits of it, found in the term dictionary (product_name_word, see its migration) and looked up
+ * through the search vector's GIN index. An uncorrelated subquery: PostgreSQL runs it once per
+ * statement. The edits are a number computed here, never client text.
+ */
+function candidatesSql(alias: string, edits: number): string {
+  return `${alias}.search_vector @@ (
+    select to_tsquery('english', string_agg(d.word, ' | ')) from product_name_word d
+    where length(d.word) between length(?::text) - ${edits} and length(?::text) + ${edits}
+      and levenshtein_less_equal(?::text, d.word, ${edits}) <= ${edits})`;
+}
+
+/**
+ * The fuzzy branch: every search word has a candidate word in the name within its edits. The
+ * dictionary and the search vector find candidates (the vector also holds the description and
+ * category name, and stems words); levenshtein_less_equal then checks each search word against
+ * each word of the name itself, stopping early once past the allowed edits.
  */
 function fuzzySql(search: ProductSearch, alias: string): [string, unknown[]] {
-  const candidates = search.fuzzyWords.map(() => `? <% ${alias}.name`);
-  const params: unknown[] = [...search.fuzzyWords];
+  const candidates = search.fuzzyWords.map((word) => candidatesSql(alias, allowedEdits(word)));
+  const params: unknown[] = search.fuzzyWords.flatMap((word) => [word, word, word]);
   let sql = `(${candidates.join(' and ')} and not exists (
     select 1 from unnest(string_to_array(?, ' ')) as q(word)
     where not exists (

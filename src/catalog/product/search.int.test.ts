@@ -366,11 +366,18 @@ describe('typo tolerance (fuzziness AUTO)', () => {
       { name: 'Vintage Turntable', price: '250.00', category: shop },
       { name: 'Desk Lamp', price: '40.00', category: shop },
       { name: 'Camp Stove', price: '60.00', category: shop },
+      { name: 'Laptop Stand', price: '35.00', category: shop },
     ]);
   });
 
   it('finds a 9-letter word with two edits (a letter dropped, another added)', async () => {
     expect(await inShop('trntablex')).toEqual(['Vintage Turntable']);
+  });
+
+  it('finds a 6-letter word with two edits far apart (few trigrams left in common)', async () => {
+    // "lxptxp" shares one of "laptop"'s seven trigrams: no trigram threshold finds it.
+    expect(await inShop('lxptxp')).toEqual(['Laptop Stand']);
+    expect(await inShop('lxptxpx')).toEqual([]); // three edits
   });
 
   it('finds a 4-letter word with one edit', async () => {
@@ -397,7 +404,7 @@ describe('typo tolerance (fuzziness AUTO)', () => {
     expect(await inShop('lamp', { field: 'RELEVANCE' })).toEqual(['Desk Lamp', 'Camp Stove']);
   });
 
-  it('finds fuzzy candidates through the trigram index on a large catalog (EXPLAIN)', async () => {
+  it('finds fuzzy candidates through the search vector index on a large catalog (EXPLAIN)', async () => {
     await server.sql(`insert into product (sku, name, description, price)
       select 'FUZZ-' || g, 'Bulk item ' || g, 'filler text ' || g, 1 from generate_series(1, 10000) g`);
     try {
@@ -409,7 +416,7 @@ describe('typo tolerance (fuzziness AUTO)', () => {
         .where(searchCondition(resolveSearch('trntablex')!))
         .getFormattedQuery();
       const plan = await server.sql<{ 'QUERY PLAN': string }>(`explain ${sql}`);
-      expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/product_name_trgm_index/);
+      expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/product_search_vector_index/);
     } finally {
       await server.sql(`delete from product where sku like 'FUZZ-%'`);
     }
