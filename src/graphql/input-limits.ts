@@ -23,8 +23,6 @@ import type { FieldProblem } from '../shared/errors';
 export const MAX_ID_LENGTH = 32;
 /** Names, slugs, SKUs and searches all fit; longer texts say so with `@MaxChars`. */
 export const DEFAULT_MAX_STRING_LENGTH = 200;
-/** Cursors carry a sort value (a name: up to 200 characters) and the list's scope, in base64. */
-export const MAX_CURSOR_LENGTH = 2048;
 
 /** This field's maximum length in characters, shown to tools as the `maxLength` extension. */
 export function MaxChars(max: number): PropertyDecorator {

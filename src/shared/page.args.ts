@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int } from 'type-graphql';
-import { MAX_CURSOR_LENGTH, MaxChars } from '../graphql/input-limits';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination';
+import { MaxChars } from '../graphql/input-limits';
+import { DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE } from './pagination';
 
 @ArgsType()
 export class ForwardPageArgs {

@@ -26,10 +26,11 @@ export interface PageRequest {
 }
 
 /**
- * Longer than any cursor this API writes (a 200-character name, escaped, and a digest): a
- * bigger one is refused before it is decoded.
+ * Longer than any cursor this API writes (a 200-character name, escaped, and a digest, in
+ * base64): the `after`/`before` arguments' cap (page.args.ts), and a bigger one is refused
+ * before it is decoded.
  */
-const MAX_CURSOR_LENGTH = 2048;
+export const MAX_CURSOR_LENGTH = 2048;
 
 /** A lone UTF-16 surrogate: no text a row holds (PostgreSQL stores UTF-8) contains one. */
 const LONE_SURROGATE = /\p{Cs}/u;
