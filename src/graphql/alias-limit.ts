@@ -1,10 +1,5 @@
-import {
-  GraphQLError,
-  Kind,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-  type ValidationRule,
-} from 'graphql';
+import { GraphQLError, Kind, type ValidationRule } from 'graphql';
+import { expandedCounter } from './expanded-count';
 
 /**
  * Refuses an operation with more than `maximum` aliased fields in what it would answer: counted
@@ -17,31 +12,10 @@ import {
  */
 export function aliasLimit(maximum: number): ValidationRule {
   return (context) => {
-    const counts = new Map<string, number>();
-    const count = (selectionSet: SelectionSetNode): number => {
-      let aliases = 0;
-      for (const selection of selectionSet.selections) {
-        if (selection.kind === Kind.FIELD) {
-          if (selection.alias) aliases += 1;
-          if (selection.selectionSet) aliases += count(selection.selectionSet);
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          aliases += count(selection.selectionSet);
-        } else {
-          aliases += fragmentCount(context.getFragment(selection.name.value));
-        }
-      }
-      return aliases;
-    };
-    const fragmentCount = (fragment: FragmentDefinitionNode | null | undefined): number => {
-      if (!fragment) return 0; // unknown: refused by graphql-js's own rules
-      const name = fragment.name.value;
-      const known = counts.get(name);
-      if (known !== undefined) return known;
-      counts.set(name, 0); // a cycle counts nothing more (NoFragmentCyclesRule refuses it)
-      const aliases = count(fragment.selectionSet);
-      counts.set(name, aliases);
-      return aliases;
-    };
+    const count = expandedCounter(
+      (name) => context.getFragment(name),
+      (selection) => (selection.kind === Kind.FIELD && selection.alias ? 1 : 0),
+    );
     return {
       OperationDefinition(operation) {
         const aliases = count(operation.selectionSet);

@@ -1,12 +1,7 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import {
-  Kind,
-  visit,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { Kind, visit, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { expandedCounter } from './expanded-count';
 
 /**
  * What the server keeps of the documents clients send, bounded in bytes of heap. Each entry is
@@ -103,10 +98,7 @@ function sourceLength(document: DocumentNode): number {
   return document.loc?.source.body.length ?? 0;
 }
 
-/**
- * Selections the document runs with its fragments spread, each fragment counted once and its
- * total reused: linear in the document, however often (or deeply) fragments spread.
- */
+/** Fields and inline fragments the document runs with its fragments spread. */
 function expandedSelections(document: DocumentNode): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -114,28 +106,13 @@ function expandedSelections(document: DocumentNode): number {
       fragments.set(definition.name.value, definition);
     }
   }
-  const spreadSizes = new Map<string, number>();
-  const sizeOf = (selectionSet: SelectionSetNode | undefined): number => {
-    let size = 0;
-    for (const selection of selectionSet?.selections ?? []) {
-      if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const name = selection.name.value;
-        let spread = spreadSizes.get(name);
-        if (spread === undefined) {
-          spreadSizes.set(name, 0); // a cycle (refused by validation) counts as nothing
-          spread = sizeOf(fragments.get(name)?.selectionSet);
-          spreadSizes.set(name, spread);
-        }
-        size += spread;
-      } else {
-        size += 1 + sizeOf(selection.selectionSet);
-      }
-    }
-    return size;
-  };
+  const count = expandedCounter(
+    (name) => fragments.get(name),
+    () => 1,
+  );
   let total = 0;
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) total += sizeOf(definition.selectionSet);
+    if (definition.kind === Kind.OPERATION_DEFINITION) total += count(definition.selectionSet);
   }
   return total;
 }
