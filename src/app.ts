@@ -26,11 +26,15 @@ import { buildCatalogSchema } from './graphql/schema';
 import type { ShadowMismatch } from './graphql/shadow-execution';
 import { watchDeparture } from './http/client-disconnect';
 import { registerHealthRoutes, type Readiness } from './http/health';
-import { refuseOversizedDocument } from './http/document-size';
 import { registerHttpErrors } from './http/http-errors';
 import { registerPlayground, sendPlayground, wantsPlayground } from './http/playground';
 import { registerRequestLog } from './http/request-log';
-import { limitJsonDepth, refusal, RequestRefusedError } from './http/request-guards';
+import {
+  documentTooLarge,
+  limitJsonDepth,
+  refusal,
+  RequestRefusedError,
+} from './http/request-guards';
 import type { AppLogger } from './logger';
 import {
   createMetrics,
@@ -250,7 +254,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       },
     }),
     async handler(request, reply) {
-      if (refuseOversizedDocument(request, reply, config.GRAPHQL_MAX_DOCUMENT_BYTES)) return reply;
+      const tooLarge = documentTooLarge(request, config.GRAPHQL_MAX_DOCUMENT_BYTES);
+      if (tooLarge) throw tooLarge; // answered by the error handler, as the other refusals
       try {
         // A compiled query is answered by the fast path; whatever it leaves is Apollo's.
         return (

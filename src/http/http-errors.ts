@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { lingerOnClose, type LingerBounds } from './lingering-close';
+import { RequestRefusedError } from './request-guards';
 
 /**
  * Errors Fastify raises before a request reaches Apollo (a body over the limit, malformed JSON,
@@ -22,6 +23,9 @@ export function registerHttpErrors(app: FastifyInstance, linger: LingerBounds): 
       request.log.error({ err: error }, 'request failed');
       return reply.code(500).send(graphqlError('Internal server error', 'INTERNAL_SERVER_ERROR'));
     }
+    if (error instanceof RequestRefusedError) {
+      return reply.code(status).send(graphqlError(error.message, error.code, error.extensions));
+    }
     // Refused before its body was read: the client may still be sending it.
     if (status === 413) lingerOnClose(request.raw, linger);
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
@@ -31,6 +35,6 @@ export function registerHttpErrors(app: FastifyInstance, linger: LingerBounds): 
   });
 }
 
-function graphqlError(message: string, code: string) {
-  return { errors: [{ message, extensions: { code } }] };
+function graphqlError(message: string, code: string, extensions: Record<string, unknown> = {}) {
+  return { errors: [{ message, extensions: { code, ...extensions } }] };
 }

@@ -28,9 +28,30 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
+/**
+ * A request refused before GraphQL runs, answered by the error handler (src/http/http-errors.ts)
+ * in GraphQL's error shape with its own status, code and extensions.
+ */
 export class RequestRefusedError extends Error {
-  readonly statusCode = 400;
-  readonly code = 'BAD_REQUEST';
+  readonly statusCode: number;
+  readonly code: string;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(
+    message: string,
+    { statusCode = 400, code = 'BAD_REQUEST', extensions = {} }: RefusalOptions = {},
+  ) {
+    super(message);
+    this.statusCode = statusCode;
+    this.code = code;
+    this.extensions = extensions;
+  }
+}
+
+interface RefusalOptions {
+  statusCode?: number;
+  code?: string;
+  extensions?: Record<string, unknown>;
 }
 
 export const tooDeepMessage = (max: number) =>
@@ -70,4 +91,29 @@ export function refusal(request: FastifyRequest, maxJsonDepth: number): string |
       return tooDeepMessage(maxJsonDepth);
     }
   }
+}
+
+/**
+ * A GraphQL document longer than `maxBytes` (UTF-8), refused before anything parses, hashes or
+ * keeps it: comments and whitespace cost no tokens, so the token limit alone lets megabytes
+ * through. Read from the parsed body (POST) or query string (GET), so it runs in the handler.
+ */
+export function documentTooLarge(
+  request: FastifyRequest,
+  maxBytes: number,
+): RequestRefusedError | undefined {
+  const source = request.method === 'GET' ? request.query : request.body;
+  const query = (source as { query?: unknown } | null | undefined)?.query;
+  if (typeof query !== 'string' || utf8Bytes(query, maxBytes) <= maxBytes) return;
+  return new RequestRefusedError(
+    `The GraphQL document is larger than this server accepts (${maxBytes} bytes)`,
+    { statusCode: 413, code: 'DOCUMENT_TOO_LARGE', extensions: { maximumBytes: maxBytes } },
+  );
+}
+
+/** The text's UTF-8 length, counted only when its UTF-16 length leaves it in doubt. */
+function utf8Bytes(text: string, maxBytes: number): number {
+  if (text.length > maxBytes) return text.length; // at least one byte per UTF-16 unit
+  if (text.length * 3 <= maxBytes) return text.length; // at most three
+  return Buffer.byteLength(text, 'utf8');
 }
