@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
@@ -25,23 +24,21 @@ import { QueryCost, queryCostPlugin } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
 import type { ShadowMismatch } from './graphql/shadow-execution';
 import { watchDeparture } from './http/client-disconnect';
-import { registerHealthRoutes, type Readiness } from './http/health';
-import { registerHttpErrors } from './http/http-errors';
-import { registerPlayground, sendPlayground, wantsPlayground } from './http/playground';
-import { registerRequestLog } from './http/request-log';
+import { corsPlugin } from './http/cors.plugin';
+import { healthPlugin, type Readiness } from './http/health.plugin';
+import { httpErrorsPlugin } from './http/http-errors';
+import { sendPlayground, wantsPlayground } from './http/playground';
+import { playgroundPlugin } from './http/playground.plugin';
+import { requestLogPlugin } from './http/request-log';
 import {
   documentTooLarge,
-  limitJsonDepth,
+  jsonDepthPlugin,
   refusal,
   RequestRefusedError,
 } from './http/request-guards';
 import type { AppLogger } from './logger';
-import {
-  createMetrics,
-  observeDocumentCaches,
-  observeOperationGate,
-  type Metrics,
-} from './observability/metrics';
+import { observeDocumentCaches, observeOperationGate, type Metrics } from './observability/metrics';
+import { metricsPlugin } from './observability/metrics.plugin';
 import { OperationReporter } from './observability/operation-report.plugin';
 import { SqlBudget } from './observability/sql-budget';
 import type { ClientDeparture } from './shared/client-departure';
@@ -57,6 +54,11 @@ declare module 'fastify' {
     operationTurn?: () => void;
     /** /graphql: the operation's context, made once (by the fast path, or by Apollo). */
     graphqlContextMade?: Promise<Context>;
+    /**
+     * Set for /graphql requests once the operation's context is made; its session ends when
+     * the request is answered, its report stays for the request's log line.
+     */
+    graphqlContext?: Context;
   }
 }
 
@@ -99,7 +101,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // A caller's request id (e.g. from a proxy) is kept, so one id follows the request end to end.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    // registerRequestLog writes one richer line per request instead of Fastify's two.
+    // The request-log plugin writes one richer line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.HTTP_BODY_LIMIT,
     // A client that trickles its request (or sends nothing) must not hold a socket for ever.
@@ -115,14 +117,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
       ),
     },
   });
-  http.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
+
+  // In this order: hooks run in the order their plugins add them.
+  await http.register(metricsPlugin, { orm, ownListener: config.METRICS_PORT !== undefined });
+  await http.register(requestLogPlugin);
+  await http.register(httpErrorsPlugin, {
+    linger: { bytes: config.HTTP_LINGER_BYTES, ms: config.HTTP_LINGER_MS },
   });
-  const metrics = createMetrics(orm);
-  registerRequestLog(http, metrics);
-  registerHttpErrors(http, { bytes: config.HTTP_LINGER_BYTES, ms: config.HTTP_LINGER_MS });
-  limitJsonDepth(http, config.HTTP_MAX_JSON_DEPTH);
+  await http.register(jsonDepthPlugin, { max: config.HTTP_MAX_JSON_DEPTH });
+  const metrics = http.metrics;
 
   const verifyToken = createTokenVerifier(config);
   const limits = queryLimits(config);
@@ -189,22 +192,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await apollo.start();
 
-  if (config.CORS_ORIGINS.length) {
-    await http.register(cors, {
-      origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS,
-      methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: [
-        'content-type',
-        'authorization',
-        'apollo-require-preflight',
-        'x-apollo-operation-name',
-        'x-request-id',
-      ],
-      exposedHeaders: ['x-request-id'],
-      maxAge: 600,
-    });
-  }
-  if (config.GRAPHQL_PLAYGROUND) registerPlayground(http, GRAPHQL_PATH);
+  if (config.CORS_ORIGINS.length) await http.register(corsPlugin, { origins: config.CORS_ORIGINS });
+  if (config.GRAPHQL_PLAYGROUND) await http.register(playgroundPlugin, { endpoint: GRAPHQL_PATH });
 
   const makeContext = async (request: FastifyRequest) => {
     if (!readiness.databaseReady) {
@@ -270,13 +259,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       }
     },
   });
-  registerHealthRoutes(http, orm, readiness);
-  // METRICS_PORT moves the scrape to a listener of its own, away from the API's address.
-  const metricsHttp = config.METRICS_PORT === undefined ? null : Fastify({ logger: false });
-  (metricsHttp ?? http).get('/metrics', async (_request, reply) => {
-    void reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  await http.register(healthPlugin, { orm, readiness });
+  const metricsHttp = http.metricsHttp;
 
   return {
     http,

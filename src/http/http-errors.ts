@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { lingerOnClose, type LingerBounds } from './lingering-close';
 import { RequestRefusedError } from './request-guards';
 
@@ -7,7 +8,14 @@ import { RequestRefusedError } from './request-guards';
  * an unknown content type) answered in GraphQL's error shape, so clients parse one format.
  * Anything unexpected is logged and masked, like errors inside GraphQL.
  */
-export function registerHttpErrors(app: FastifyInstance, linger: LingerBounds): void {
+export const httpErrorsPlugin = fp(httpErrors, { name: 'http-errors', fastify: '5.x' });
+
+export interface HttpErrorsPluginOptions {
+  /** Bounds of the lingering close after a 413 (src/http/lingering-close.ts). */
+  linger: LingerBounds;
+}
+
+async function httpErrors(app: FastifyInstance, { linger }: HttpErrorsPluginOptions) {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // As Apollo's own error answers: an error is about this request, never to be cached.
     void reply.header('cache-control', 'no-store');

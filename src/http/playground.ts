@@ -1,6 +1,4 @@
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { dirname, join } from 'node:path';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * GraphQL Playground, served entirely by this server: the prebuilt bundle that ships in the
@@ -8,7 +6,7 @@ import { dirname, join } from 'node:path';
  * (which links a CDN and web fonts). Nothing the page loads leaves the machine.
  */
 
-const ASSETS_PREFIX = '/playground/assets/';
+export const ASSETS_PREFIX = '/playground/assets/';
 
 export const EXAMPLE_QUERY = `# Products with their category and newest reviews.
 # Cmd/Ctrl+Enter runs it; the DOCS and SCHEMA tabs on the right describe every field.
@@ -47,18 +45,6 @@ query Search($search: String = "headphones") {
   }
 }
 `;
-
-export function registerPlayground(app: FastifyInstance, endpoint: string): void {
-  const build = join(dirname(require.resolve('graphql-playground-react/package.json')), 'build');
-  void app.register(fastifyStatic, {
-    root: build,
-    prefix: ASSETS_PREFIX,
-    allowedPath: (path) =>
-      /^\/(static\/(js|css|media)\/[\w.-]+|favicon\.png|logo\.png)$/.test(path),
-    maxAge: '1d',
-  });
-  app.get('/playground', async (_request, reply) => sendPlayground(reply, endpoint));
-}
 
 /** A browser opening the endpoint itself (HTML wanted, no query) gets the Playground too. */
 export function wantsPlayground(request: FastifyRequest): boolean {

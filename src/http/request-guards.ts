@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 
 /**
  * Whether JSON text nests arrays and objects deeper than `max`. A linear scan of the text,
@@ -61,7 +62,9 @@ export const tooDeepMessage = (max: number) =>
  * Replaces Fastify's JSON body parser by the same parser behind a nesting limit, so a body too
  * deep is a 400 (BAD_REQUEST, src/http/http-errors.ts) before anything reads it.
  */
-export function limitJsonDepth(app: FastifyInstance, max: number): void {
+export const jsonDepthPlugin = fp(limitJsonDepth, { name: 'json-depth', fastify: '5.x' });
+
+async function limitJsonDepth(app: FastifyInstance, { max }: { max: number }) {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {

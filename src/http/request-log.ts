@@ -1,25 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import type { Context } from '../graphql/context';
-import type { Metrics } from '../observability/metrics';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /**
-     * Set for /graphql requests once Apollo has built the operation's context; its session
-     * ends when the request is answered, its report stays for this log line.
-     */
-    graphqlContext?: Context;
-  }
-}
+import fp from 'fastify-plugin';
 
 const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
- * One log line per request, when it is answered: request id, route, status, duration, and for
+ * Every answer carries its request id (`x-request-id`: the caller's, kept, or a new one), and
+ * one log line per request when it is answered: request id, route, status, duration, and for
  * GraphQL the operation name and error codes. Headers (and so tokens) are never logged. Probes
  * and scrapes log at debug level, so they do not drown the rest.
  */
-export function registerRequestLog(app: FastifyInstance, metrics: Metrics): void {
+export const requestLogPlugin = fp(requestLog, {
+  name: 'request-log',
+  fastify: '5.x',
+  dependencies: ['metrics'],
+});
+
+async function requestLog(app: FastifyInstance): Promise<void> {
+  const metrics = app.metrics;
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const durationMs = Math.round(reply.elapsedTime * 10) / 10;

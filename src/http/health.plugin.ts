@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 /** What readiness depends on besides the database answering now. */
 export interface Readiness {
@@ -9,11 +10,19 @@ export interface Readiness {
   shuttingDown: boolean;
 }
 
+export interface HealthPluginOptions {
+  orm: MikroORM;
+  /** Shared with start-up and shutdown, which flip it. */
+  readiness: Readiness;
+}
+
 /**
  * `/health/live`: the process answers (restart it if not). `/health/ready`: it can serve, meaning
  * it is not shutting down and the database answers a query (route traffic elsewhere if not).
  */
-export function registerHealthRoutes(app: FastifyInstance, orm: MikroORM, readiness: Readiness) {
+export const healthPlugin = fp(health, { name: 'health', fastify: '5.x' });
+
+async function health(app: FastifyInstance, { orm, readiness }: HealthPluginOptions) {
   app.get('/health/live', async () => ({ status: 'ok' }));
 
   app.get('/health/ready', async (_request, reply) => {
