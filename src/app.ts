@@ -1,66 +1,21 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import Fastify, {
-  LogController,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
-import { CachePolicy } from './graphql/cache-policy';
-import { createContext, type Context } from './graphql/context';
-import { CompiledExecution, fixedSchemaGateway } from './graphql/compiled-execution';
-import { createDocumentStore, createPersistedQueryCache } from './graphql/document-caches';
-import { errorLoggingPlugin } from './graphql/error-logging.plugin';
-import { GraphQLFastPath } from './graphql/fast-path';
-import { formatError } from './graphql/format-error';
-import { OperationGate } from './graphql/operation-gate';
-import { queryLimits } from './graphql/limits';
-import { QueryCost, queryCostPlugin } from './graphql/query-cost.plugin';
-import { buildCatalogSchema } from './graphql/schema';
+import type { Context } from './graphql/context';
+import { GRAPHQL_PATH, graphqlPlugin } from './graphql/graphql.plugin';
+import type { OperationGate } from './graphql/operation-gate';
 import type { ShadowMismatch } from './graphql/shadow-execution';
-import { watchDeparture } from './http/client-disconnect';
 import { corsPlugin } from './http/cors.plugin';
 import { healthPlugin, type Readiness } from './http/health.plugin';
 import { httpErrorsPlugin } from './http/http-errors';
-import { sendPlayground, wantsPlayground } from './http/playground';
 import { playgroundPlugin } from './http/playground.plugin';
+import { jsonDepthPlugin } from './http/request-guards';
 import { requestLogPlugin } from './http/request-log';
-import {
-  documentTooLarge,
-  jsonDepthPlugin,
-  refusal,
-  RequestRefusedError,
-} from './http/request-guards';
 import type { AppLogger } from './logger';
-import { observeDocumentCaches, observeOperationGate, type Metrics } from './observability/metrics';
+import type { Metrics } from './observability/metrics';
 import { metricsPlugin } from './observability/metrics.plugin';
-import { OperationReporter } from './observability/operation-report.plugin';
-import { SqlBudget } from './observability/sql-budget';
-import type { ClientDeparture } from './shared/client-departure';
-import { ServiceUnavailableError } from './shared/errors';
-
-const GRAPHQL_PATH = '/graphql';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** /graphql: tells when the client goes away before its answer is complete. */
-    clientDeparture?: ClientDeparture;
-    /** /graphql: gives the request's turn back to the operation gate. */
-    operationTurn?: () => void;
-    /** /graphql: the operation's context, made once (by the fast path, or by Apollo). */
-    graphqlContextMade?: Promise<Context>;
-    /**
-     * Set for /graphql requests once the operation's context is made; its session ends when
-     * the request is answered, its report stays for the request's log line.
-     */
-    graphqlContext?: Context;
-  }
-}
 
 export interface AppOptions {
   orm: MikroORM;
@@ -125,157 +80,29 @@ export async function buildApp(options: AppOptions): Promise<App> {
     linger: { bytes: config.HTTP_LINGER_BYTES, ms: config.HTTP_LINGER_MS },
   });
   await http.register(jsonDepthPlugin, { max: config.HTTP_MAX_JSON_DEPTH });
-  const metrics = http.metrics;
-
-  const verifyToken = createTokenVerifier(config);
-  const limits = queryLimits(config);
-  const schema = await buildCatalogSchema();
-  const operationGate = new OperationGate(
-    config.GRAPHQL_MAX_CONCURRENT_OPERATIONS,
-    config.GRAPHQL_MAX_QUEUE_WAIT_MS,
-  );
-  observeOperationGate(metrics, operationGate);
-  const shadowMismatches: ShadowMismatch[] = [];
-  const compiledExecution = new CompiledExecution(
-    schema,
-    config.GRAPHQL_COMPILE_AFTER,
-    {
-      compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
-      logger,
-      ...(config.GRAPHQL_SHADOW_EXECUTION && {
-        shadowMismatch: (mismatch: ShadowMismatch) => {
-          logger.error(mismatch, 'compiled execution differs from graphql-js');
-          shadowMismatches.push(mismatch);
-        },
-      }),
-    },
-    config.GRAPHQL_COMPILED_CACHE_MB * 1024 * 1024,
-  );
-  const documentStore = createDocumentStore(config.GRAPHQL_DOCUMENT_CACHE_MB);
-  const persistedQueries = createPersistedQueryCache(config.APQ_CACHE_MB);
-  observeDocumentCaches(metrics, {
-    documents: documentStore,
-    compiled: compiledExecution,
-    persisted_queries: persistedQueries,
-  });
-  const cost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
-  const cachePolicy = new CachePolicy(config.HTTP_CACHE_MAX_AGE);
-  const reporter = new OperationReporter(metrics);
-  const sqlBudget = new SqlBudget(metrics.registry, {
-    exposeInResponses: config.NODE_ENV === 'development',
-  });
-  const apollo = new ApolloServer<Context>({
-    gateway: fixedSchemaGateway(schema, compiledExecution.executor),
-    formatError,
-    includeStacktraceInErrorResponses: false,
-    introspection: config.GRAPHQL_INTROSPECTION,
-    validationRules: limits.validationRules,
-    parseOptions: limits.parseOptions,
-    // Bounded in bytes as measured (Apollo's defaults leave the source text out of the size).
-    documentStore,
-    persistedQueries: { cache: persistedQueries },
-    // main.ts stops the server itself, after reporting not-ready; Apollo's handler would not.
-    stopOnTerminationSignals: false,
-    plugins: [
-      fastifyApolloDrainPlugin(http),
-      // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
-      ApolloServerPluginLandingPageDisabled(),
-      ...(limits.plugins as ApolloServerPlugin<Context>[]),
-      queryCostPlugin(cost),
-      ...cachePolicy.plugins,
-      errorLoggingPlugin,
-      reporter.plugin,
-      sqlBudget.plugin,
-      compiledExecution.plugin,
-      ...(options.apolloPlugins ?? []),
-    ],
-  });
-  await apollo.start();
-
   if (config.CORS_ORIGINS.length) await http.register(corsPlugin, { origins: config.CORS_ORIGINS });
   if (config.GRAPHQL_PLAYGROUND) await http.register(playgroundPlugin, { endpoint: GRAPHQL_PATH });
-
-  const makeContext = async (request: FastifyRequest) => {
-    if (!readiness.databaseReady) {
-      throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
-    }
-    // The viewer is resolved once per request; a bad token stops it with 401.
-    const viewer = await verifyToken(request.headers.authorization);
-    const departure = request.clientDeparture!;
-    // Held until the operation has ended (the handler below gives it back), even when its
-    // client has gone: work that cannot be cancelled still counts against the limit.
-    request.operationTurn = await operationGate.enter(departure);
-    const context = createContext(orm, request, viewer, departure);
-    request.graphqlContext = context;
-    return context;
-  };
-  const contextOf = (request: FastifyRequest) =>
-    (request.graphqlContextMade ??= makeContext(request));
-  const graphqlHandler = fastifyApolloHandler(apollo, { context: contextOf });
-  // Plugins from outside (tests), or Apollo's usage reporting, must see every operation.
-  const fastPath =
-    options.apolloPlugins?.length || config.APOLLO_KEY
-      ? null
-      : new GraphQLFastPath({
-          compiledExecution,
-          cost,
-          reporter,
-          sqlBudget,
-          cachePolicy,
-          context: contextOf,
-        });
-  http.route<{ Reply: string }>({
-    url: GRAPHQL_PATH,
-    method: ['GET', 'POST', 'OPTIONS'],
-    // Watched from the start, so a client that leaves while its token is checked is seen too.
-    onRequest: (request, reply, done) => {
-      // Refused alike whichever path would answer (fast path or Apollo): 400, not a 500.
-      const refused = refusal(request, config.HTTP_MAX_JSON_DEPTH);
-      if (refused) return done(new RequestRefusedError(refused));
-      request.clientDeparture = watchDeparture(reply.raw);
-      done();
-    },
-    // A browser opening the endpoint gets the Playground; every other request goes on.
-    // Without the Playground there is no hook at all (it ran for every request).
-    ...(config.GRAPHQL_PLAYGROUND && {
-      preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
-        if (wantsPlayground(request)) return sendPlayground(reply, GRAPHQL_PATH);
-      },
-    }),
-    async handler(request, reply) {
-      const tooLarge = documentTooLarge(request, config.GRAPHQL_MAX_DOCUMENT_BYTES);
-      if (tooLarge) throw tooLarge; // answered by the error handler, as the other refusals
-      try {
-        // A compiled query is answered by the fast path; whatever it leaves is Apollo's.
-        return (
-          (await fastPath?.answer(request, reply)) ??
-          (await graphqlHandler.call(this, request, reply))
-        );
-      } finally {
-        // Answered (or failed): the operation is over, its session is dropped and its turn
-        // goes to the next.
-        request.graphqlContext?.end();
-        request.operationTurn?.();
-      }
-    },
+  await http.register(graphqlPlugin, {
+    orm,
+    config,
+    logger,
+    readiness,
+    apolloPlugins: options.apolloPlugins,
   });
   await http.register(healthPlugin, { orm, readiness });
-  const metricsHttp = http.metricsHttp;
 
+  const { apollo, operationGate, shadowMismatches } = http.graphql;
   return {
     http,
-    metricsHttp,
+    metricsHttp: http.metricsHttp,
     apollo,
     readiness,
-    metrics,
+    metrics: http.metrics,
     operationGate,
     shadowMismatches,
     close: async () => {
-      fastPath?.close(); // Apollo answers what still arrives while it drains, as it would
-      await apollo.stop();
-      // Operations whose clients left run on with no connection holding HTTP open.
-      await operationGate.idle();
-      await metricsHttp?.close();
+      await http.graphql.close();
+      await http.metricsHttp?.close();
     },
   };
 }

@@ -1,0 +1,232 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { createTokenVerifier } from '../auth/token-verifier';
+import type { Config } from '../config';
+import { watchDeparture } from '../http/client-disconnect';
+import type { Readiness } from '../http/health.plugin';
+import { sendPlayground, wantsPlayground } from '../http/playground';
+import { documentTooLarge, refusal, RequestRefusedError } from '../http/request-guards';
+import type { AppLogger } from '../logger';
+import { observeDocumentCaches, observeOperationGate } from '../observability/metrics';
+import { OperationReporter } from '../observability/operation-report.plugin';
+import { SqlBudget } from '../observability/sql-budget';
+import type { ClientDeparture } from '../shared/client-departure';
+import { ServiceUnavailableError } from '../shared/errors';
+import { CachePolicy } from './cache-policy';
+import { CompiledExecution, fixedSchemaGateway } from './compiled-execution';
+import { createContext, type Context } from './context';
+import { createDocumentStore, createPersistedQueryCache } from './document-caches';
+import { errorLoggingPlugin } from './error-logging.plugin';
+import { GraphQLFastPath } from './fast-path';
+import { formatError } from './format-error';
+import { queryLimits } from './limits';
+import { OperationGate } from './operation-gate';
+import { QueryCost, queryCostPlugin } from './query-cost.plugin';
+import { buildCatalogSchema } from './schema';
+import type { ShadowMismatch } from './shadow-execution';
+
+export const GRAPHQL_PATH = '/graphql';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The GraphQL endpoint's parts the rest of the app reaches: tests, metrics, shutdown. */
+    graphql: GraphQLEndpoint;
+  }
+  interface FastifyRequest {
+    /** /graphql: tells when the client goes away before its answer is complete. */
+    clientDeparture?: ClientDeparture;
+    /** /graphql: gives the request's turn back to the operation gate. */
+    operationTurn?: () => void;
+    /** /graphql: the operation's context, made once (by the fast path, or by Apollo). */
+    graphqlContextMade?: Promise<Context>;
+    /**
+     * Set for /graphql requests once the operation's context is made; its session ends when
+     * the request is answered, its report stays for the request's log line.
+     */
+    graphqlContext?: Context;
+  }
+}
+
+export interface GraphQLEndpoint {
+  apollo: ApolloServer<Context>;
+  operationGate: OperationGate;
+  /** GRAPHQL_SHADOW_EXECUTION: where compiled runs differed from graphql-js (tests take them). */
+  shadowMismatches: ShadowMismatch[];
+  /**
+   * Stops Apollo, whose drain plugin closes Fastify once in-flight requests are answered, then
+   * waits for operations still running for clients that have left: the pool may close after.
+   */
+  close(): Promise<void>;
+}
+
+export interface GraphQLPluginOptions {
+  orm: MikroORM;
+  config: Config;
+  logger: AppLogger;
+  readiness: Readiness;
+  /**
+   * Extra Apollo plugins (tests observe requests through them). They see every request: with
+   * any, there is no fast path (src/graphql/fast-path.ts).
+   */
+  apolloPlugins?: ApolloServerPlugin<Context>[];
+}
+
+/**
+ * `/graphql`: Apollo Server, the fast path that answers compiled queries without Apollo's
+ * pipeline, and the operation gate that bounds how many run at once.
+ */
+export const graphqlPlugin = fp(graphql, {
+  name: 'graphql',
+  fastify: '5.x',
+  dependencies: ['metrics'],
+});
+
+async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Promise<void> {
+  const { orm, config, logger, readiness } = options;
+  const metrics = http.metrics;
+  const verifyToken = createTokenVerifier(config);
+  const limits = queryLimits(config);
+  const schema = await buildCatalogSchema();
+  const operationGate = new OperationGate(
+    config.GRAPHQL_MAX_CONCURRENT_OPERATIONS,
+    config.GRAPHQL_MAX_QUEUE_WAIT_MS,
+  );
+  observeOperationGate(metrics, operationGate);
+  const shadowMismatches: ShadowMismatch[] = [];
+  const compiledExecution = new CompiledExecution(
+    schema,
+    config.GRAPHQL_COMPILE_AFTER,
+    {
+      compiled: (outcome) => metrics.documentsCompiled.inc({ outcome }),
+      logger,
+      ...(config.GRAPHQL_SHADOW_EXECUTION && {
+        shadowMismatch: (mismatch: ShadowMismatch) => {
+          logger.error(mismatch, 'compiled execution differs from graphql-js');
+          shadowMismatches.push(mismatch);
+        },
+      }),
+    },
+    config.GRAPHQL_COMPILED_CACHE_MB * 1024 * 1024,
+  );
+  const documentStore = createDocumentStore(config.GRAPHQL_DOCUMENT_CACHE_MB);
+  const persistedQueries = createPersistedQueryCache(config.APQ_CACHE_MB);
+  observeDocumentCaches(metrics, {
+    documents: documentStore,
+    compiled: compiledExecution,
+    persisted_queries: persistedQueries,
+  });
+  const cost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
+  const cachePolicy = new CachePolicy(config.HTTP_CACHE_MAX_AGE);
+  const reporter = new OperationReporter(metrics);
+  const sqlBudget = new SqlBudget(metrics.registry, {
+    exposeInResponses: config.NODE_ENV === 'development',
+  });
+  const apollo = new ApolloServer<Context>({
+    gateway: fixedSchemaGateway(schema, compiledExecution.executor),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.GRAPHQL_INTROSPECTION,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    // Bounded in bytes as measured (Apollo's defaults leave the source text out of the size).
+    documentStore,
+    persistedQueries: { cache: persistedQueries },
+    // main.ts stops the server itself, after reporting not-ready; Apollo's handler would not.
+    stopOnTerminationSignals: false,
+    plugins: [
+      fastifyApolloDrainPlugin(http),
+      // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
+      ApolloServerPluginLandingPageDisabled(),
+      ...(limits.plugins as ApolloServerPlugin<Context>[]),
+      queryCostPlugin(cost),
+      ...cachePolicy.plugins,
+      errorLoggingPlugin,
+      reporter.plugin,
+      sqlBudget.plugin,
+      compiledExecution.plugin,
+      ...(options.apolloPlugins ?? []),
+    ],
+  });
+  await apollo.start();
+
+  const makeContext = async (request: FastifyRequest) => {
+    if (!readiness.databaseReady) {
+      throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
+    }
+    // The viewer is resolved once per request; a bad token stops it with 401.
+    const viewer = await verifyToken(request.headers.authorization);
+    const departure = request.clientDeparture!;
+    // Held until the operation has ended (the handler below gives it back), even when its
+    // client has gone: work that cannot be cancelled still counts against the limit.
+    request.operationTurn = await operationGate.enter(departure);
+    const context = createContext(orm, request, viewer, departure);
+    request.graphqlContext = context;
+    return context;
+  };
+  const contextOf = (request: FastifyRequest) =>
+    (request.graphqlContextMade ??= makeContext(request));
+  const graphqlHandler = fastifyApolloHandler(apollo, { context: contextOf });
+  // Plugins from outside (tests), or Apollo's usage reporting, must see every operation.
+  const fastPath =
+    options.apolloPlugins?.length || config.APOLLO_KEY
+      ? null
+      : new GraphQLFastPath({
+          compiledExecution,
+          cost,
+          reporter,
+          sqlBudget,
+          cachePolicy,
+          context: contextOf,
+        });
+  http.route<{ Reply: string }>({
+    url: GRAPHQL_PATH,
+    method: ['GET', 'POST', 'OPTIONS'],
+    // Watched from the start, so a client that leaves while its token is checked is seen too.
+    onRequest: (request, reply, done) => {
+      // Refused alike whichever path would answer (fast path or Apollo): 400, not a 500.
+      const refused = refusal(request, config.HTTP_MAX_JSON_DEPTH);
+      if (refused) return done(new RequestRefusedError(refused));
+      request.clientDeparture = watchDeparture(reply.raw);
+      done();
+    },
+    // A browser opening the endpoint gets the Playground; every other request goes on.
+    // Without the Playground there is no hook at all (it ran for every request).
+    ...(config.GRAPHQL_PLAYGROUND && {
+      preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+        if (wantsPlayground(request)) return sendPlayground(reply, GRAPHQL_PATH);
+      },
+    }),
+    async handler(request, reply) {
+      const tooLarge = documentTooLarge(request, config.GRAPHQL_MAX_DOCUMENT_BYTES);
+      if (tooLarge) throw tooLarge; // answered by the error handler, as the other refusals
+      try {
+        // A compiled query is answered by the fast path; whatever it leaves is Apollo's.
+        return (
+          (await fastPath?.answer(request, reply)) ??
+          (await graphqlHandler.call(this, request, reply))
+        );
+      } finally {
+        // Answered (or failed): the operation is over, its session is dropped and its turn
+        // goes to the next.
+        request.graphqlContext?.end();
+        request.operationTurn?.();
+      }
+    },
+  });
+
+  http.decorate('graphql', {
+    apollo,
+    operationGate,
+    shadowMismatches,
+    close: async () => {
+      fastPath?.close(); // Apollo answers what still arrives while it drains, as it would
+      await apollo.stop();
+      // Operations whose clients left run on with no connection holding HTTP open.
+      await operationGate.idle();
+    },
+  } satisfies GraphQLEndpoint);
+}
