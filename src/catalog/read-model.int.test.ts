@@ -52,7 +52,7 @@ async function readView(model: AnyReadModel, id: number): Promise<Record<string,
   return new model.View(row!);
 }
 
-/** Fields served by a resolver class (`ProductResolver.category`), not read off the view. */
+/** Fields served by a resolver class (`ProductQueries.category`), not read off the view. */
 function resolvedFields(typeName: string): Set<string> {
   return new Set(
     getMetadataStorage()

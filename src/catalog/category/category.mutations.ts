@@ -5,7 +5,7 @@ import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Category } from './category.entity';
 import { categoryReadModel, type CategoryView } from './category.view';
 import { CreateCategoryInput, UpdateCategoryInput } from './category.inputs';
-import { createCategory, deleteCategory, updateCategory } from './category.service';
+import { createCategory, deleteCategory, updateCategory } from './category.writes';
 
 @Resolver(() => Category)
 @UseMiddleware(FreshLoadersAfterWrite)

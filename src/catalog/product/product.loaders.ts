@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { groupBy, intArrayParam } from '../../shared/batching';
 import { HeldLoader } from '../../shared/held-loader';
 import { Product } from './product.entity';
-import type { ProductPageQuery } from './product.service';
+import type { ProductPageQuery } from './product.reads';
 import type { CategoryLoader } from '../category/category.loaders';
 import {
   categoryOfProductRow,

@@ -5,7 +5,7 @@ import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Product } from './product.entity';
 import { productReadModel, type ProductView } from './product.view';
 import { CreateProductInput, UpdateProductInput } from './product.inputs';
-import { adjustStock, createProduct, deleteProduct, updateProduct } from './product-write.service';
+import { adjustStock, createProduct, deleteProduct, updateProduct } from './product.writes';
 
 @Resolver(() => Product)
 @UseMiddleware(FreshLoadersAfterWrite)

@@ -4,7 +4,7 @@ import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Review } from './review.entity';
 import { reviewReadModel, type ReviewView } from './review.view';
 import { AddReviewInput } from './review.inputs';
-import { addReview, deleteReview } from './review-write.service';
+import { addReview, deleteReview } from './review.writes';
 
 @Resolver(() => Review)
 @UseMiddleware(FreshLoadersAfterWrite)
