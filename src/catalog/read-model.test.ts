@@ -43,6 +43,9 @@ class Book {
   @Property(timestampColumn())
   createdAt!: Date;
 
+  @Property({ type: 'datetime', nullable: true })
+  archivedAt?: Date | null;
+
   get long(): boolean {
     return (this.pageCount ?? 0) > 500;
   }
@@ -65,7 +68,8 @@ describe('ReadModel', () => {
   it('selects each column under its property name, timestamps as epoch milliseconds', () => {
     expect(books.columns('b')).toBe(
       'b.id, b.title, b.page_count as "pageCount", b.shelf_id as "shelfId", ' +
-        '(extract(epoch from b.created_at) * 1000)::float8 as "createdAt"',
+        '(extract(epoch from b.created_at) * 1000)::float8 as "createdAt", ' +
+        '(extract(epoch from b.archived_at) * 1000)::float8 as "archivedAt"',
     );
   });
 
@@ -76,6 +80,7 @@ describe('ReadModel', () => {
       pageCount: 600,
       shelfId: null,
       createdAt: created,
+      archivedAt: null,
     });
     expect({ ...view }).toEqual({
       id: 1,
@@ -83,6 +88,7 @@ describe('ReadModel', () => {
       pageCount: 600,
       shelfId: null,
       createdAt: new Date(created),
+      archivedAt: null,
     });
     expect(view.long).toBe(true);
   });

@@ -66,6 +66,7 @@ interface ReadProperty {
   key: string;
   column: string;
   isDate: boolean;
+  nullable: boolean;
   primary: boolean;
   /** The entity's property, when it differs from `key` (a relation: `category` for categoryId). */
   relation?: string;
@@ -102,6 +103,7 @@ export class ReadModel<
             key: `${prop.name}Id`,
             column,
             isDate: false,
+            nullable: prop.nullable === true,
             primary: false,
             relation: prop.name,
           };
@@ -111,7 +113,13 @@ export class ReadModel<
         }
         const column = prop.fieldName ?? naming.propertyToColumnName(prop.name);
         const isDate = prop.type === 'datetime' || prop.type === 'Date';
-        return { key: prop.name, column, isDate, primary: prop.primary === true };
+        return {
+          key: prop.name,
+          column,
+          isDate,
+          nullable: prop.nullable === true,
+          primary: prop.primary === true,
+        };
       });
     for (const { key } of this.properties) {
       if (!IDENTIFIER.test(key)) throw new Error(`${entity.name}.${key}: not an identifier`);
@@ -181,7 +189,7 @@ export class ReadModel<
       const value = source[p.relation ?? p.key];
       row[p.key] = p.relation
         ? ((value as { id?: number } | null | undefined)?.id ?? null)
-        : p.isDate
+        : p.isDate && value != null
           ? (value as Date).getTime()
           : (value ?? null);
     }
@@ -203,9 +211,12 @@ function generateView<V>(
   name: string,
   properties: readonly ReadProperty[],
 ): new (row: object) => V {
-  const body = properties
-    .map((p) => `this.${p.key} = ${p.isDate ? `new Date(row.${p.key})` : `row.${p.key}`};`)
-    .join('\n');
+  const value = (p: ReadProperty) => {
+    const date = `new Date(row.${p.key})`;
+    if (!p.isDate) return `row.${p.key}`;
+    return p.nullable ? `row.${p.key} === null ? null : ${date}` : date;
+  };
+  const body = properties.map((p) => `this.${p.key} = ${value(p)};`).join('\n');
   return compile(`return class ${name}View { constructor(row) { ${body} } }`);
 }
 
