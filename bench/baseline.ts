@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { productListScope } from '../src/catalog/product/product.service';
+import { productListScope } from '../src/catalog/product/product.reads';
 import { DEFAULT_PRODUCT_ORDER } from '../src/catalog/product/product.inputs';
 import { encodeCursor } from '../src/shared/pagination';
 

@@ -2,11 +2,11 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { authChecker } from '../auth/auth-checker';
 import { CategoryMutations } from '../catalog/category/category.mutations';
-import { CategoryResolver } from '../catalog/category/category.resolver';
+import { CategoryQueries } from '../catalog/category/category.queries';
 import { ProductMutations } from '../catalog/product/product.mutations';
-import { ProductResolver } from '../catalog/product/product.resolver';
+import { ProductQueries } from '../catalog/product/product.queries';
 import { ReviewMutations } from '../catalog/review/review.mutations';
-import { ReviewResolver } from '../catalog/review/review.resolver';
+import { ReviewQueries } from '../catalog/review/review.queries';
 import { validateArgument } from './validation';
 
 export const SCHEMA_FILE = 'schema/schema.graphql';
@@ -14,11 +14,11 @@ export const SCHEMA_FILE = 'schema/schema.graphql';
 export function buildCatalogSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [
-      ProductResolver,
+      ProductQueries,
       ProductMutations,
-      CategoryResolver,
+      CategoryQueries,
       CategoryMutations,
-      ReviewResolver,
+      ReviewQueries,
       ReviewMutations,
     ],
     validateFn: validateArgument,

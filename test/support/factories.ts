@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM, RequiredEntityData } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import { Category } from '../../src/catalog/category/category.entity';
 import { Product } from '../../src/catalog/product/product.entity';
@@ -22,26 +22,22 @@ export async function createCategory(orm: MikroORM, data: Partial<Category> = {}
   return category;
 }
 
-export interface ProductData {
-  name?: string;
-  description?: string | null;
-  price?: string;
-  stock?: number;
+/** Any of a product's own fields (a new one included); those left out get unique or plain values. */
+export type ProductData = Partial<Omit<RequiredEntityData<Product>, 'category'>> & {
   category?: Category | null;
-  createdAt?: Date;
-}
+};
 
 export async function createProducts(orm: MikroORM, rows: ProductData[]): Promise<Product[]> {
   const em = orm.em.fork();
-  const products = rows.map((data) =>
+  const products = rows.map(({ category, ...data }) =>
     em.create(Product, {
       sku: unique('SKU').toUpperCase(),
-      name: data.name ?? unique('Product'),
-      description: data.description ?? null,
-      price: data.price ?? '10.00',
-      stock: data.stock ?? 5,
-      category: data.category ? em.getReference(Category, data.category.id) : null,
-      ...(data.createdAt ? { createdAt: data.createdAt } : {}),
+      name: unique('Product'),
+      description: null,
+      price: '10.00',
+      stock: 5,
+      ...data,
+      category: category ? em.getReference(Category, category.id) : null,
     }),
   );
   await em.flush();

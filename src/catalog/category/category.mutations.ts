@@ -3,9 +3,9 @@ import { ADMIN_ROLE } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Category } from './category.entity';
-import { CategoryView } from './category.view';
+import { categoryReadModel, type CategoryView } from './category.view';
 import { CreateCategoryInput, UpdateCategoryInput } from './category.inputs';
-import { createCategory, deleteCategory, updateCategory } from './category.service';
+import { createCategory, deleteCategory, updateCategory } from './category.writes';
 
 @Resolver(() => Category)
 @UseMiddleware(FreshLoadersAfterWrite)
@@ -19,7 +19,7 @@ export class CategoryMutations {
     input: CreateCategoryInput,
     @Ctx() { em }: Context,
   ): Promise<CategoryView> {
-    return createCategory(em, input).then(CategoryView.of);
+    return createCategory(em, input).then(categoryReadModel.of);
   }
 
   @Authorized(ADMIN_ROLE)
@@ -30,7 +30,7 @@ export class CategoryMutations {
     input: UpdateCategoryInput,
     @Ctx() { em }: Context,
   ): Promise<CategoryView> {
-    return updateCategory(em, id, input).then(CategoryView.of);
+    return updateCategory(em, id, input).then(categoryReadModel.of);
   }
 
   @Authorized(ADMIN_ROLE)

@@ -7,9 +7,9 @@ import { PageInfo, type PageEdge } from '../../shared/pagination';
 import { Product } from './product.entity';
 import { ProductFacets } from './product.facets';
 import type { ProductSearch } from './product.search';
-import type { ProductPageQuery } from './product.service';
+import type { ProductPageQuery } from './product.reads';
 import type { ProductView } from './product.view';
-import { countProducts, CountMode } from './product-count';
+import { countProducts, CountMode } from './product.count';
 
 registerEnumType(CountMode, {
   name: 'CountMode',

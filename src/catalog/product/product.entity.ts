@@ -71,7 +71,7 @@ export class Product {
   @Property({ type: 'integer', default: 0 })
   stock: number = 0;
 
-  // Exposed through ProductResolver.category, which batches the lookups.
+  // Exposed through ProductQueries.category, which batches the lookups.
   @ManyToOne(() => Category, { ref: true, nullable: true, deleteRule: 'restrict', index: true })
   category?: Ref<Category> | null;
 

@@ -3,10 +3,10 @@ import DataLoader from 'dataloader';
 import { groupBy, intArrayParam } from '../../shared/batching';
 import { HeldLoader } from '../../shared/held-loader';
 import { Product } from './product.entity';
-import type { ProductPageQuery } from './product.service';
+import type { ProductPageQuery } from './product.reads';
 import type { CategoryLoader } from '../category/category.loaders';
-import { categoryOfProductRow } from '../category/category.view';
 import {
+  categoryOfProductRow,
   productAndCategoryColumns,
   productColumns,
   ProductView,
@@ -54,7 +54,7 @@ export function createCategoryPageLoader(em: EntityManager) {
           [intArrayParam(group.map((k) => k.categoryId)), ...page.bindings],
         );
         for (const row of rows) {
-          pages.get(pageKeyOf({ categoryId: row.category_id!, query }))?.push(new ProductView(row));
+          pages.get(pageKeyOf({ categoryId: row.categoryId!, query }))?.push(new ProductView(row));
         }
       }
       return keys.map((k) => pages.get(pageKeyOf(k)) ?? []);

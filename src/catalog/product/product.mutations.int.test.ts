@@ -8,7 +8,7 @@ import {
 import { expectServerHealthy } from '../../../test/support/health';
 import { startTestServer, type TestServer } from '../../../test/support/server';
 import { createContext } from '../../graphql/context';
-import { createProduct as createProductCommand } from './product-write.service';
+import { createProduct as createProductCommand } from './product.writes';
 import pino from 'pino';
 import type { Category } from '../category/category.entity';
 

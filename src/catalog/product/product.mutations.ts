@@ -3,9 +3,9 @@ import { ADMIN_ROLE } from '../../auth/viewer';
 import type { Context } from '../../graphql/context';
 import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Product } from './product.entity';
-import { ProductView } from './product.view';
+import { productReadModel, type ProductView } from './product.view';
 import { CreateProductInput, UpdateProductInput } from './product.inputs';
-import { adjustStock, createProduct, deleteProduct, updateProduct } from './product-write.service';
+import { adjustStock, createProduct, deleteProduct, updateProduct } from './product.writes';
 
 @Resolver(() => Product)
 @UseMiddleware(FreshLoadersAfterWrite)
@@ -17,7 +17,7 @@ export class ProductMutations {
     input: CreateProductInput,
     @Ctx() { em }: Context,
   ): Promise<ProductView> {
-    return createProduct(em, input).then(ProductView.of);
+    return createProduct(em, input).then(productReadModel.of);
   }
 
   @Mutation(() => Product, {
@@ -30,7 +30,7 @@ export class ProductMutations {
     input: UpdateProductInput,
     @Ctx() { em }: Context,
   ): Promise<ProductView> {
-    return updateProduct(em, id, input).then(ProductView.of);
+    return updateProduct(em, id, input).then(productReadModel.of);
   }
 
   @Mutation(() => ID, { description: 'Deletes a product and its reviews (admin); returns its id.' })
@@ -51,6 +51,6 @@ export class ProductMutations {
     delta: number,
     @Ctx() { em }: Context,
   ): Promise<ProductView> {
-    return adjustStock(em, id, delta).then(ProductView.of);
+    return adjustStock(em, id, delta).then(productReadModel.of);
   }
 }

@@ -33,7 +33,7 @@ export class Review {
   @PrimaryKey({ type: 'integer' })
   id!: number;
 
-  // Exposed through ReviewResolver.product, which batches the lookups.
+  // Exposed through ReviewQueries.product, which batches the lookups.
   @ManyToOne(() => Product, { ref: true, deleteRule: 'cascade', index: false })
   product!: Ref<Product>;
 

@@ -46,7 +46,7 @@ export function createReviewPageLoader(em: EntityManager) {
              select ${reviewColumns('review')} from review
               where product_id = p.id
                 ${after ? 'and (review.created_at, review.id) < (?::timestamptz, ?)' : ''}
-              -- qualified: a bare created_at would name the selected epoch column and lose the index
+              -- the index's own columns, so the walk stops after the limit
               order by review.created_at desc, review.id desc
               limit ?
            ) r`,
@@ -55,7 +55,7 @@ export function createReviewPageLoader(em: EntityManager) {
             : [intArrayParam(productIds), limit],
         );
         for (const row of rows) {
-          pages.get(keyOf({ productId: row.product_id, limit, after }))?.push(new ReviewView(row));
+          pages.get(keyOf({ productId: row.productId, limit, after }))?.push(new ReviewView(row));
         }
       }
       return keys.map((k) => pages.get(keyOf(k)) ?? []);

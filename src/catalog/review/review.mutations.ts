@@ -2,9 +2,9 @@ import { Arg, Authorized, Ctx, ID, Mutation, Resolver, UseMiddleware } from 'typ
 import type { Context } from '../../graphql/context';
 import { FreshLoadersAfterWrite } from '../../graphql/fresh-loaders.middleware';
 import { Review } from './review.entity';
-import { ReviewView } from './review.view';
+import { reviewReadModel, type ReviewView } from './review.view';
 import { AddReviewInput } from './review.inputs';
-import { addReview, deleteReview } from './review-write.service';
+import { addReview, deleteReview } from './review.writes';
 
 @Resolver(() => Review)
 @UseMiddleware(FreshLoadersAfterWrite)
@@ -18,7 +18,7 @@ export class ReviewMutations {
     @Arg('input', () => AddReviewInput, { description: 'What to write.' }) input: AddReviewInput,
     @Ctx() { em, viewer }: Context,
   ): Promise<ReviewView> {
-    return addReview(em, viewer!, input).then(ReviewView.of);
+    return addReview(em, viewer!, input).then(reviewReadModel.of);
   }
 
   @Mutation(() => ID, {

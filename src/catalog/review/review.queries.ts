@@ -6,7 +6,7 @@ import { Review } from './review.entity';
 import type { ReviewView } from './review.view';
 
 @Resolver(() => Review)
-export class ReviewResolver {
+export class ReviewQueries {
   @FieldResolver(() => Product, { description: 'The product reviewed.' })
   async product(@Root() review: ReviewView, @Ctx() { loaders }: Context): Promise<ProductView> {
     // Batched across the response; usually primed already, since reviews are reached through

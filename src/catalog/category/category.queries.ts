@@ -5,13 +5,13 @@ import { BadUserInputError } from '../../shared/errors';
 import { parseId } from '../../shared/ids';
 import { ProductListArgsType } from '../product/product.args';
 import { ProductConnection } from '../product/product.connection';
-import { productPageQuery, toProductConnection } from '../product/product.service';
+import { productPageQuery, toProductConnection } from '../product/product.reads';
 import { Category } from './category.entity';
-import { findCategories, findCategoryBySlug } from './category.service';
+import { findCategories, findCategoryBySlug } from './category.reads';
 import type { CategoryView } from './category.view';
 
 @Resolver(() => Category)
-export class CategoryResolver {
+export class CategoryQueries {
   @Query(() => [Category], { description: 'Every category, by name.' })
   categories(@Ctx() { em, loaders }: Context): Promise<CategoryView[]> {
     return findCategories(em, loaders);

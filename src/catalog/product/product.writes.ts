@@ -4,7 +4,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../../shared/er
 import { findByIdOrFail, parseId } from '../../shared/ids';
 import { inTransaction } from '../../shared/unit-of-work';
 import { type Category } from '../category/category.entity';
-import { findCategoryOrFail } from '../category/category.service';
+import { findCategoryOrFail } from '../category/category.writes';
 import { Product } from './product.entity';
 import type { CreateProductInput, UpdateProductInput } from './product.inputs';
 

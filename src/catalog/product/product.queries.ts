@@ -3,16 +3,16 @@ import type { Context } from '../../graphql/context';
 import { ForwardPageArgs } from '../../shared/page.args';
 import { Category } from '../category/category.entity';
 import type { CategoryView } from '../category/category.view';
-import { productReviewPage } from '../review/review.service';
+import { productReviewPage } from '../review/review.reads';
 import { ProductSearchArgsType } from './product.args';
-import { ReviewConnection } from './product.connection';
+import { ReviewConnection } from '../review/review.connection';
 import { ProductSearchConnection } from './product-search.connection';
 import { Product } from './product.entity';
-import { findProduct, findProductPage, searchProductsQuery } from './product.service';
+import { findProduct, findProductPage, searchProductsQuery } from './product.reads';
 import type { ProductView } from './product.view';
 
 @Resolver(() => Product)
-export class ProductResolver {
+export class ProductQueries {
   @Query(() => Product, {
     nullable: true,
     description: 'One product by id; null if there is none.',

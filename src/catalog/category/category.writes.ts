@@ -1,13 +1,10 @@
 import { raw, type EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError } from '../../shared/errors';
-import type { Loaders } from '../../graphql/loaders';
 import { findByIdOrFail } from '../../shared/ids';
 import { inTransaction } from '../../shared/unit-of-work';
 import { Product } from '../product/product.entity';
 import { Category } from './category.entity';
 import type { CreateCategoryInput, UpdateCategoryInput } from './category.inputs';
-import { categoryColumns, CategoryView, type CategoryRow } from './category.view';
-import { selectRows } from '../../shared/sql';
 
 export function createCategory(em: EntityManager, input: CreateCategoryInput): Promise<Category> {
   return inTransaction(em, async (tx) =>
@@ -83,29 +80,4 @@ export function deleteCategory(
 
 export function findCategoryOrFail(em: EntityManager, id: string, field = 'id'): Promise<Category> {
   return findByIdOrFail(em, Category, id, field);
-}
-
-/** Every category, by name; each is then known to the request's category loader. */
-export async function findCategories(em: EntityManager, loaders: Loaders): Promise<CategoryView[]> {
-  const rows = await selectRows<CategoryRow>(
-    em,
-    `select ${categoryColumns('c')} from category c order by c.name, c.id`,
-  );
-  return rows.map((row) => {
-    const category = new CategoryView(row);
-    loaders.categoryById.prime(category.id, category);
-    return category;
-  });
-}
-
-export async function findCategoryBySlug(
-  em: EntityManager,
-  slug: string,
-): Promise<CategoryView | null> {
-  const [row] = await selectRows<CategoryRow>(
-    em,
-    `select ${categoryColumns('c')} from category c where c.slug = ?`,
-    [slug],
-  );
-  return row ? new CategoryView(row) : null;
 }
