@@ -36,14 +36,16 @@ export function acquirePooledClient(knex: Knex): Promise<PooledClient> {
  * Gives `client` back to the pool. With `discardReason`, the pool destroys it (its validate
  * step checks `__knex__disposed` and logs the reason as a warning) and opens another when needed.
  */
-export async function releasePooledClient(
+export function releasePooledClient(
   knex: Knex,
   client: PooledClient,
   discardReason?: string,
-): Promise<void> {
-  if (discardReason !== undefined)
+): Promise<unknown> {
+  if (discardReason !== undefined) {
     (client as DisposablePooledClient).__knex__disposed = discardReason;
-  await clientOf(knex).releaseConnection(client);
+  }
+  // Returned as is, not awaited here: one promise less per statement on the read path.
+  return clientOf(knex).releaseConnection(client);
 }
 
 export interface PoolCounters {
