@@ -77,7 +77,8 @@ export async function selectRows<T>(
     const started = process.hrtime.bigint();
     const booked = () => SqlSpend.of(em)?.record(Number(process.hrtime.bigint() - started) / 1e6);
     try {
-      // Straight to the driver, past knex's query runner (docs/performance.md#straight-to-the-driver).
+      // Straight to the driver, past knex's query runner
+      // (docs/performance.md#straight-to-the-driver).
       const rows = await queryRows<T>(client, query);
       booked();
       statementSucceeded(knex, announced, rows);
@@ -126,10 +127,10 @@ async function queryRows<T>(client: PooledClient, query: string | pg.QueryConfig
 
 /**
  * A read whose text never changes, only its values (`$1`, `$2`…): PostgreSQL parses and plans
- * it once per pool connection, as a named prepared statement (docs/performance.md#prepared-statements).
- * Declare each once, at module level: it stays prepared on every connection for the connection's
- * life, so the set of them must be fixed (a text built from a request's arguments belongs in a
- * plain string).
+ * it once per pool connection, as a named prepared statement
+ * (docs/performance.md#prepared-statements). Declare each once, at module level: it stays
+ * prepared on every connection for the connection's life, so the set of them must be fixed (a
+ * text built from a request's arguments belongs in a plain string).
  */
 export class FixedStatement {
   private static readonly declared = new Set<string>();
@@ -155,9 +156,10 @@ export interface RenderedStatement {
  * Statements as the query builder rendered them, remembered by a key that decides the text and
  * the values entirely (a list's filter, order, cursor and size), since the same listing is asked
  * again and again (docs/performance.md#rendered-statements). Text only, never rows: nothing read
- * is kept, so nothing can be served stale. Bounded by an LRU in bytes (key, text and string values at two
- * bytes a character, the most V8 takes), because a client chooses how long its filter strings
- * are: a statement larger than `maxEntryBytes` is rendered every time instead of being kept.
+ * is kept, so nothing can be served stale. Bounded by an LRU in bytes (key, text and string
+ * values at two bytes a character, the most V8 takes), because a client chooses how long its
+ * filter strings are: a statement larger than `maxEntryBytes` is rendered every time instead of
+ * being kept.
  */
 export class RenderedStatements {
   private readonly cache: LRUCache<string, RenderedStatement>;

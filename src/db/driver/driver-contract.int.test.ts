@@ -105,9 +105,9 @@ describe('the driver internals we rely on', () => {
       },
     ));
 
-  it('knex destroys a connection given back marked __knex__disposed, logs why, and opens a new one', () =>
+  it('knex destroys a connection marked __knex__disposed, logs why, and opens another', () =>
     contract(
-      'knex no longer discards a pooled connection marked __knex__disposed (or logs why differently)',
+      'knex no longer discards a pooled connection marked __knex__disposed, or logs it otherwise',
       'knex',
       async () => {
         const first = await take();
