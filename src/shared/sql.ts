@@ -1,7 +1,16 @@
 import type { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
-import type { Socket } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
+import {
+  acquirePooledClient,
+  announceStatement,
+  forgetPreparedStatement,
+  releasePooledClient,
+  sendCancelRequest,
+  statementFailed,
+  statementSucceeded,
+  type PooledClient,
+} from '../db/driver';
 import { SqlSpend } from '../observability/sql-spend';
 import type { ClientDeparture } from './client-departure';
 
@@ -37,13 +46,12 @@ export async function selectRows<T>(
   departure?.throwIfGone();
   const connection = em.getConnection();
   const knex = connection.getKnex();
-  const pool = knex.client as KnexPool;
   const query = driverQuery(sql, params, connection);
 
   let client: PooledClient;
   try {
     await connection.ensureConnection();
-    client = await pool.acquireConnection();
+    client = await acquirePooledClient(knex);
   } catch (error) {
     // Its client gone, a read that found no connection (the pool closing at shutdown, say)
     // ends as what it is: a request nobody waits for, not a database failure.
@@ -61,25 +69,23 @@ export async function selectRows<T>(
     // The client may have left while this waited for a connection.
     departure?.throwIfGone();
     stopWatching = departure?.onLeave(cancel);
-    // Announced as knex announces its own statements, so every observer of the pool's
-    // statements (the statement metrics) sees this one too.
-    const announced = {
-      __knexQueryUid: `read-${(statementCount += 1)}`,
-      sql: typeof query === 'string' ? query : query.text,
-      bindings: typeof query === 'string' ? [] : query.values,
-    };
-    knex.emit('query', announced);
+    // Announced as knex announces its own, so the statement metrics see it too.
+    const announced =
+      typeof query === 'string'
+        ? announceStatement(knex, query, [])
+        : announceStatement(knex, query.text, query.values ?? []);
     const started = process.hrtime.bigint();
     const booked = () => SqlSpend.of(em)?.record(Number(process.hrtime.bigint() - started) / 1e6);
     try {
-      // Straight to the driver: knex's query runner costs a point lookup ~30 µs more.
+      // Straight to the driver, past knex's query runner
+      // (docs/performance.md#straight-to-the-driver).
       const rows = await queryRows<T>(client, query);
       booked();
-      knex.emit('query-response', rows, announced);
+      statementSucceeded(knex, announced, rows);
       return rows;
     } catch (error) {
       booked();
-      knex.emit('query-error', error, announced);
+      statementFailed(knex, announced, error);
       cancelled = (error as { code?: unknown }).code === QUERY_CANCELED;
       throw error;
     }
@@ -91,14 +97,9 @@ export async function selectRows<T>(
     // A cancel may still be on its way after the statement ended (done, or cancelled by the
     // statement timeout at the same moment): it must not reach the next statement on this
     // connection, so the pool discards the connection instead.
-    if (cancelSent) {
-      client.__knex__disposed = DISCARDED_AFTER_CANCEL;
-    }
-    await pool.releaseConnection(client);
+    await releasePooledClient(knex, client, cancelSent ? DISCARDED_AFTER_CANCEL : undefined);
   }
 }
-
-let statementCount = 0;
 
 /** Why a connection that carried a cancel leaves the pool (knex logs it when it drops it). */
 export const DISCARDED_AFTER_CANCEL =
@@ -119,22 +120,17 @@ async function queryRows<T>(client: PooledClient, query: string | pg.QueryConfig
     // A migration changed what the statement returns since this connection prepared it: the
     // old preparation goes, and the statement is prepared again, once, on the same connection.
     await client.query(`deallocate "${name}"`);
-    delete (client as unknown as PgInternals).connection.parsedStatements[name];
+    forgetPreparedStatement(client, name);
     return (await client.query<T & pg.QueryResultRow>(query)).rows;
   }
 }
 
-/** Where pg remembers which named statements a connection has prepared. */
-interface PgInternals {
-  connection: { parsedStatements: Record<string, string> };
-}
-
 /**
  * A read whose text never changes, only its values (`$1`, `$2`…): PostgreSQL parses and plans
- * it once per pool connection, as a named prepared statement, instead of once per request — a
- * fifth to a quarter of PostgreSQL's CPU for a product by id (bench/README.md). Declare each once, at
- * module level: it stays prepared on every connection for the connection's life, so the set of
- * them must be fixed (a text built from a request's arguments belongs in a plain string).
+ * it once per pool connection, as a named prepared statement
+ * (docs/performance.md#prepared-statements). Declare each once, at module level: it stays
+ * prepared on every connection for the connection's life, so the set of them must be fixed (a
+ * text built from a request's arguments belongs in a plain string).
  */
 export class FixedStatement {
   private static readonly declared = new Set<string>();
@@ -158,12 +154,12 @@ export interface RenderedStatement {
 
 /**
  * Statements as the query builder rendered them, remembered by a key that decides the text and
- * the values entirely (a list's filter, order, cursor and size): building a page's SELECT through
- * MikroORM's query builder and knex was a seventh of a product page's CPU (bench/README.md), and
- * the same listing is asked again and again. Text only, never rows: nothing read is kept, so
- * nothing can be served stale. Bounded by an LRU in bytes (key, text and string values at two
- * bytes a character, the most V8 takes), because a client chooses how long its filter strings
- * are: a statement larger than `maxEntryBytes` is rendered every time instead of being kept.
+ * the values entirely (a list's filter, order, cursor and size), since the same listing is asked
+ * again and again (docs/performance.md#rendered-statements). Text only, never rows: nothing read
+ * is kept, so nothing can be served stale. Bounded by an LRU in bytes (key, text and string
+ * values at two bytes a character, the most V8 takes), because a client chooses how long its
+ * filter strings are: a statement larger than `maxEntryBytes` is rendered every time instead of
+ * being kept.
  */
 export class RenderedStatements {
   private readonly cache: LRUCache<string, RenderedStatement>;
@@ -226,42 +222,3 @@ function driverQuery(
     .getPlatform()
     .formatQuery(statement.sql, [...(statement.bindings as unknown[])]);
 }
-
-type PooledClient = pg.Client & { __knex__disposed?: unknown };
-
-/** knex's client, as far as taking and giving back a pool connection goes (its types say any). */
-interface KnexPool {
-  acquireConnection(): Promise<PooledClient>;
-  releaseConnection(client: PooledClient): Promise<unknown>;
-}
-
-/**
- * PostgreSQL's cancel request for what `client` is running: a message of its own on a new
- * connection to the same server (the protocol's way: no pool slot, no login, identified by the
- * backend's process id and secret key). Best effort: if it is lost, the statement still ends at
- * statement_timeout.
- */
-function sendCancelRequest(client: pg.Client): void {
-  const { processID, secretKey, connectionParameters } = client as unknown as {
-    processID: number;
-    secretKey: number;
-    connectionParameters: { ssl?: unknown };
-  };
-  // The pool's TLS settings too: a server (or proxy) that requires TLS refuses a plain cancel.
-  const ssl = connectionParameters.ssl;
-  const connection = new pg.Connection({ ssl } as pg.ConnectionConfig) as pg.Connection & {
-    connect(port: number, host: string): void;
-    connect(socketPath: string): void;
-    cancel(processID: number, secretKey: number): void;
-  };
-  connection.on('error', () => {}); // the server hangs up once it has read the request
-  connection.once(ssl ? 'sslconnect' : 'connect', () => connection.cancel(processID, secretKey));
-  // A server that does not answer is not waited for.
-  const socket = connection.stream as Socket;
-  socket.setTimeout(CANCEL_TIMEOUT_MS, () => socket.destroy());
-  const host = client.host ?? 'localhost';
-  if (host.startsWith('/')) connection.connect(`${host}/.s.PGSQL.${client.port}`);
-  else connection.connect(client.port, host);
-}
-
-const CANCEL_TIMEOUT_MS = 5000;
