@@ -1,6 +1,9 @@
 import cors from '@fastify/cors';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Fastify, {
@@ -15,13 +18,14 @@ import type { Config } from './config';
 import { CachePolicy } from './graphql/cache-policy';
 import { createContext, type Context } from './graphql/context';
 import { CompiledExecution, fixedSchemaGateway } from './graphql/compiled-execution';
+import { documentLevelPlugins, OperationPipeline } from './graphql/pipeline';
 import { createDocumentStore, createPersistedQueryCache } from './graphql/document-caches';
-import { errorLoggingPlugin } from './graphql/error-logging.plugin';
+import { errorLogging } from './graphql/error-logging.plugin';
 import { GraphQLFastPath } from './graphql/fast-path';
 import { formatError } from './graphql/format-error';
 import { OperationGate } from './graphql/operation-gate';
 import { queryLimits } from './graphql/limits';
-import { QueryCost, queryCostPlugin } from './graphql/query-cost.plugin';
+import { QueryCost } from './graphql/query-cost.plugin';
 import { buildCatalogSchema } from './graphql/schema';
 import type { ShadowMismatch } from './graphql/shadow-execution';
 import { watchDeparture } from './http/client-disconnect';
@@ -155,14 +159,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
     compiled: compiledExecution,
     persisted_queries: persistedQueries,
   });
-  const cost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
-  const cachePolicy = new CachePolicy(config.HTTP_CACHE_MAX_AGE);
-  const reporter = new OperationReporter(metrics);
-  const sqlBudget = new SqlBudget(metrics.registry, {
-    exposeInResponses: config.NODE_ENV === 'development',
-  });
+  // Every per-operation concern, once: Apollo and the fast path both run them (pipeline.ts).
+  const pipeline = new OperationPipeline(schema, compiledExecution, [
+    new QueryCost(schema, config.GRAPHQL_MAX_COST).concern,
+    new OperationReporter(metrics).concern,
+    new SqlBudget(metrics.registry, { exposeInResponses: config.NODE_ENV === 'development' })
+      .concern,
+    new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
+    errorLogging,
+  ]);
   const apollo = new ApolloServer<Context>({
-    gateway: fixedSchemaGateway(schema, compiledExecution.executor),
+    gateway: fixedSchemaGateway(schema, pipeline.executor),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.GRAPHQL_INTROSPECTION,
@@ -174,16 +181,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // main.ts stops the server itself, after reporting not-ready; Apollo's handler would not.
     stopOnTerminationSignals: false,
     plugins: [
-      fastifyApolloDrainPlugin(http),
-      // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
-      ApolloServerPluginLandingPageDisabled(),
-      ...(limits.plugins as ApolloServerPlugin<Context>[]),
-      queryCostPlugin(cost),
-      ...cachePolicy.plugins,
-      errorLoggingPlugin,
-      reporter.plugin,
-      sqlBudget.plugin,
-      compiledExecution.plugin,
+      // Document-level only (pipeline.ts): anything per operation is a concern of the pipeline.
+      ...documentLevelPlugins<ApolloServerPlugin<Context>>([
+        fastifyApolloDrainPlugin(http),
+        // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
+        ApolloServerPluginLandingPageDisabled(),
+        // Per-field hints; the cache policy is set once per response (cache-policy.ts).
+        ApolloServerPluginCacheControlDisabled(),
+        ...(limits.plugins as ApolloServerPlugin<Context>[]),
+      ]),
+      pipeline.apolloPlugin,
       ...(options.apolloPlugins ?? []),
     ],
   });
@@ -227,14 +234,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const fastPath =
     options.apolloPlugins?.length || config.APOLLO_KEY
       ? null
-      : new GraphQLFastPath({
-          compiledExecution,
-          cost,
-          reporter,
-          sqlBudget,
-          cachePolicy,
-          context: contextOf,
-        });
+      : new GraphQLFastPath({ pipeline, context: contextOf });
   http.route<{ Reply: string }>({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
