@@ -79,9 +79,12 @@ export function documentLevelPlugins<T extends object>(plugins: T[]): T[] {
   return plugins;
 }
 
-export function isDocumentLevelPlugin(plugin: object): boolean {
-  return documentLevel.has(plugin);
+/** Whether an Apollo plugin may be in the server's list: the pipeline's adapter, or allowed. */
+export function isAllowedApolloPlugin(plugin: object): boolean {
+  return documentLevel.has(plugin) || adapters.has(plugin);
 }
+
+const adapters = new WeakSet<object>();
 
 /**
  * One pipeline per server: its concerns, and the one execute step that chooses compiled
@@ -96,7 +99,9 @@ export class OperationPipeline {
     private readonly schema: GraphQLSchema,
     readonly compiledExecution: CompiledExecution,
     private readonly concerns: readonly OperationConcern[],
-  ) {}
+  ) {
+    adapters.add(this.apolloPlugin);
+  }
 
   begin(context: Context): void {
     for (const concern of this.concerns) concern.started?.(context);
