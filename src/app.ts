@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { createTokenVerifier } from './auth/token-verifier';
 import type { Config } from './config';
 import { CachePolicy } from './graphql/cache-policy';
-import { createContext, type Context } from './graphql/context';
+import { createContext, endSession, type Context } from './graphql/context';
 import { CompiledExecution, fixedSchemaGateway } from './graphql/compiled-execution';
 import { documentLevelPlugins, OperationPipeline } from './graphql/pipeline';
 import { createDocumentStore, createPersistedQueryCache } from './graphql/document-caches';
@@ -265,7 +265,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       } finally {
         // Answered (or failed): the operation is over, its session is dropped and its turn
         // goes to the next.
-        request.graphqlContext?.end();
+        endSession(request.graphqlContext);
         request.operationTurn?.();
       }
     },

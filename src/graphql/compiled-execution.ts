@@ -46,9 +46,8 @@ export type CompiledOutcome = ExecutionResult | { thrown: unknown };
 /**
  * Executes queries as functions compiled for their document (graphql-jit), once a document has
  * run `compileAfter` times; the first runs, mutations and documents not compiled (below) go
- * through graphql-js as usual. The compiled form does what graphql-js re-derives on every run
- * (field collection, argument and variable coercion, completion by type) once, ahead of time:
- * W3's execution costs 60 % less CPU, W2's 35 % (bench/README.md). Waiting for a second run
+ * through graphql-js as usual. The compiled form does once, ahead of time, what graphql-js
+ * re-derives on every run (docs/performance.md#compiled-execution). Waiting for a second run
  * keeps one-off documents (a Playground session, a scan) from paying the compile.
  *
  * Mutations stay with graphql-js: they are rare, and their serial execution is where a

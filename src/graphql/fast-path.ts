@@ -31,10 +31,8 @@ const REMEMBERED_ACCEPTS_CHARS = 32 * 1024;
 
 /**
  * Queries Apollo has already parsed, validated and compiled (src/graphql/compiled-execution.ts)
- * are answered here, in the route, without Apollo's request pipeline: its per-request work —
- * hashing the document to find it again, seven plugins' hooks awaited one stage after another,
- * the request and response objects between the stages — was a fifth of a product lookup's CPU,
- * more than the plugins' own work (docs/performance.md#the-fast-path). It runs the same
+ * are answered here, in the route, without Apollo's request pipeline, whose per-request work
+ * cost more than the plugins' own (docs/performance.md#the-fast-path). It runs the same
  * operation pipeline as Apollo's adapter (pipeline.ts), so every concern applies to both. The
  * answer is what Apollo would have sent, byte for byte (fast-path.int.test.ts holds the two
  * side by side).

@@ -80,7 +80,7 @@ function refused(error: unknown): GraphQLError {
 
 /**
  * The cost of a document depends only on the page sizes it asks for: costing it again for every
- * request (a walk of the whole document) was a tenth of a product lookup's time. Kept per parsed
+ * request (a walk of the whole document) was costly (docs/performance.md#cost-cache). Kept per parsed
  * document (Apollo reuses the parsed document of a query it has seen, and drops it from its own
  * cache in time) and per operation and what it depends on of the variables' values (keyOf);
  * nothing else varies.
