@@ -69,7 +69,7 @@ export interface OperationConcern {
  * Apollo plugins that act on the document only (parse and validation limits, drain, landing
  * page, Apollo's cache-control hints turned off): the fast path needn't repeat them, because it
  * only serves documents Apollo already parsed and validated. Any other Apollo plugin must be a
- * concern of the pipeline (pipeline.test.ts holds the server's list to this).
+ * concern of the pipeline (pipeline.int.test.ts holds the server's list to this).
  */
 const documentLevel = new WeakSet<object>();
 
@@ -115,7 +115,9 @@ export class OperationPipeline {
   ): GraphQLError | undefined {
     let refusal: GraphQLError | undefined;
     for (const concern of this.concerns) {
-      refusal ??= concern.resolved?.(operation, request, context);
+      // Every concern runs, refused or not (the report names a refused operation too).
+      const refused = concern.resolved?.(operation, request, context);
+      refusal ??= refused;
     }
     return refusal;
   }
