@@ -1,7 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { OperationTypeNode } from 'graphql';
 import type { Context } from './context';
+import type { OperationConcern } from './pipeline';
 
 /**
  * HTTP caching of query responses (useful over GET, where CDNs and browsers cache): a query
@@ -11,7 +9,7 @@ import type { Context } from './context';
  *
  * Every field of this API has the same policy, so it is set once per response. Apollo's own
  * cache-control plugin (installed by default) computes a hint for every resolved field; the
- * benchmark showed that per-field work, so it is disabled.
+ * benchmark showed that per-field work, so it is disabled (src/app.ts).
  */
 export class CachePolicy {
   constructor(private readonly maxAgeSeconds: number) {}
@@ -23,18 +21,8 @@ export class CachePolicy {
       : 'no-store';
   }
 
-  readonly plugins: ApolloServerPlugin<Context>[] = [
-    ApolloServerPluginCacheControlDisabled(),
-    {
-      requestDidStart: async () => ({
-        willSendResponse: async ({ response, contextValue, operation }) => {
-          const cacheable =
-            operation?.operation === OperationTypeNode.QUERY &&
-            response.body.kind === 'single' &&
-            !response.body.singleResult.errors?.length;
-          response.http.headers.set('cache-control', this.header(cacheable, contextValue));
-        },
-      }),
-    },
-  ];
+  readonly concern: OperationConcern = {
+    responding: (_result, cacheable, headers, context) =>
+      void headers.header('cache-control', this.header(cacheable, context)),
+  };
 }

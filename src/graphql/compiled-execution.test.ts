@@ -5,6 +5,8 @@ import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import pino from 'pino';
 import { CompiledExecution, fixedSchemaGateway, notCompilable } from './compiled-execution';
+import type { Context } from './context';
+import { OperationPipeline } from './pipeline';
 import type { ShadowMismatch } from './shadow-execution';
 
 /**
@@ -28,14 +30,15 @@ describe('a compiled run that throws', () => {
       compiled: (outcome) => void outcomes.push(outcome),
       logger: pino({ level: 'silent' }),
     });
+    const pipeline = new OperationPipeline(schema, compiledExecution, []);
     const reported: string[] = [];
-    const server = new ApolloServer({
-      gateway: fixedSchemaGateway(schema, compiledExecution.executor),
+    const server = new ApolloServer<Context>({
+      gateway: fixedSchemaGateway(schema, pipeline.executor),
       plugins: [
         // As the app has it: Apollo's per-field cache hints would wrap every field's resolver,
         // and graphql-jit guards the reads of fields with resolvers.
         ApolloServerPluginCacheControlDisabled(),
-        compiledExecution.plugin,
+        pipeline.apolloPlugin,
         {
           async requestDidStart() {
             return {
@@ -50,7 +53,11 @@ describe('a compiled run that throws', () => {
     await server.start();
     try {
       const run = () =>
-        server.executeOperation({ query: '{ thing { name } }' }, { contextValue: {} });
+        server.executeOperation(
+          { query: '{ thing { name } }' },
+          // Only the operation's state is read (no concerns): a compiled run handed over rides on it.
+          { contextValue: { report: { errorCodes: [] } } as unknown as Context },
+        );
       // The first run on graphql-js: a field error, reported with the data around it.
       const first = await run();
       expect(first.body).toMatchObject({

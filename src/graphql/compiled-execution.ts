@@ -1,13 +1,8 @@
-import {
-  HeaderMap,
-  type ApolloServerPlugin,
-  type GraphQLRequestContextResponseForOperation,
-} from '@apollo/server';
+import type { GraphQLRequestContextResponseForOperation } from '@apollo/server';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
   BREAK,
   execute,
-  GraphQLError,
   Kind,
   OperationTypeNode,
   parse,
@@ -45,38 +40,22 @@ export interface CompiledOperation {
   operationName: string | null;
 }
 
-/**
- * A compiled run that did not complete cleanly, handed to Apollo's execution step on the
- * operation's context. A property, not a side table: Apollo runs an operation with a copy of
- * the context object it was given (own properties copied), so the fast path's context and
- * Apollo's carry it alike.
- */
-const UNFINISHED = Symbol('unfinished compiled run');
-type Unfinished = ExecutionResult | { thrown: unknown };
-type CarriesUnfinished = { [UNFINISHED]?: Unfinished };
+/** A compiled run's outcome: a result (with or without errors), or what it threw. */
+export type CompiledOutcome = ExecutionResult | { thrown: unknown };
 
 /**
  * Executes queries as functions compiled for their document (graphql-jit), once a document has
  * run `compileAfter` times; the first runs, mutations and documents not compiled (below) go
- * through graphql-js as usual. The compiled form does what graphql-js re-derives on every run
- * (field collection, argument and variable coercion, completion by type) once, ahead of time:
- * W3's execution costs 60 % less CPU, W2's 35 % (bench/README.md). Waiting for a second run
+ * through graphql-js as usual. The compiled form does once, ahead of time, what graphql-js
+ * re-derives on every run (docs/performance.md#compiled-execution). Waiting for a second run
  * keeps one-off documents (a Playground session, a scan) from paying the compile.
  *
  * Mutations stay with graphql-js: they are rare, and their serial execution is where a
  * difference in semantics would cost most.
  *
- * It is plugged into Apollo twice. `plugin` runs a compiled query in Apollo's
- * `responseForOperation` hook and, when it completed without errors, that is the answer:
- * Apollo skips its own execution step (the gateway's request context, whose accessors kept
- * every finished request reachable to the young-generation collector, the execution hooks
- * nobody here uses, the incremental-delivery negotiation; bench/README.md). Everything else
- * reaches `executor`, which Apollo runs through `fixedSchemaGateway`: graphql-js, or the
- * outcome of a compiled run that did not complete cleanly (errors, or a throw), handed over as
- * it was — never run twice — so that Apollo reports and formats it as any other
- * (didEncounterErrors, formatError, the HTTP status). Once compiled, a query is found by its
- * text (or its hash) before Apollo is involved at all: the fast path (fast-path.ts) runs it
- * with `run`, and hands Apollo what did not complete in the same way.
+ * The operation pipeline (pipeline.ts) is the one place that chooses compiled or graphql-js,
+ * for Apollo and for the fast path, which finds a compiled query by its text (or its hash)
+ * before Apollo is involved at all (compiledOperation).
  */
 export class CompiledExecution {
   /** Documents' runs so far, until compiled. */
@@ -115,24 +94,6 @@ export class CompiledExecution {
     return this.compiled.calculatedSize + this.runs.calculatedSize;
   }
 
-  readonly plugin: ApolloServerPlugin<object> = {
-    requestDidStart: async () => ({
-      responseForOperation: async (requestContext) => {
-        const { contextValue, request } = requestContext;
-        // The fast path ran it already, and hands over what did not complete.
-        if (UNFINISHED in contextValue) return null;
-        const compiled = this.compiledFor(requestContext);
-        if (!compiled) return null;
-        const result = await this.run(compiled, contextValue, request.variables);
-        if (!result) return null;
-        return {
-          http: { status: undefined, headers: new HeaderMap() },
-          body: { kind: 'single', singleResult: result },
-        };
-      },
-    }),
-  };
-
   /**
    * The compiled operation a request asks for, by its document's text or (a persisted query)
    * the SHA-256 of that text, and the operation name it gave, if it has been compiled: nothing
@@ -152,29 +113,23 @@ export class CompiledExecution {
     return compiled && 'none' in compiled ? undefined : compiled;
   }
 
-  /**
-   * Runs `compiled` with `contextValue`: the result when it completed without errors. Otherwise
-   * (errors, or a throw) the outcome stays on the context for `executor`, and Apollo's execution
-   * step reports it as any other; the operation does not run again.
-   */
+  /** Runs `compiled` with `contextValue`: its result, or what it threw. */
   async run(
     compiled: CompiledOperation,
     contextValue: object,
     variables: Record<string, unknown> | null | undefined,
-  ): Promise<ExecutionResult | undefined> {
-    let outcome: Unfinished;
+  ): Promise<CompiledOutcome> {
+    let outcome: CompiledOutcome;
     try {
       outcome = await compiled.query.query(undefined, contextValue, variables ?? {});
     } catch (thrown) {
       // Thrown, not reported: graphql-jit reads a field without a resolver unguarded, so a
       // value that throws when read fails the whole run (graphql-js would make it a field
-      // error). Apollo's execution step rethrows it from `executor`.
+      // error). Apollo's execution step rethrows it (pipeline.ts).
       outcome = { thrown };
     }
     if (this.observer.shadowMismatch) await this.shadow(compiled, contextValue, variables, outcome);
-    if ('data' in outcome && !outcome.errors) return outcome;
-    (contextValue as CarriesUnfinished)[UNFINISHED] = outcome;
-    return undefined;
+    return outcome;
   }
 
   /**
@@ -186,7 +141,7 @@ export class CompiledExecution {
     compiled: CompiledOperation,
     contextValue: object,
     variables: Record<string, unknown> | null | undefined,
-    outcome: Unfinished,
+    outcome: CompiledOutcome,
   ): Promise<void> {
     const spend = (contextValue as { sql?: { statements: number; ms: number } }).sql;
     const before = spend && { statements: spend.statements, ms: spend.ms };
@@ -204,31 +159,8 @@ export class CompiledExecution {
     }
   }
 
-  readonly executor: GatewayExecutor = async (requestContext) => {
-    const context = requestContext.context as CarriesUnfinished;
-    const compiledRun = context[UNFINISHED];
-    if (compiledRun) {
-      delete context[UNFINISHED];
-      if ('thrown' in compiledRun) throw compiledRun.thrown;
-      if ('data' in compiledRun) {
-        return { ...compiledRun, errors: compiledRun.errors?.map(asGraphQLError) };
-      }
-      // No data at all: the variables were refused before anything ran. graphql-js refuses
-      // them again (below), in the words and error shape Apollo recognises as BAD_USER_INPUT.
-    }
-    return execute({
-      schema: this.schema,
-      document: requestContext.document,
-      contextValue: requestContext.context,
-      variableValues: requestContext.request.variables,
-      // As requested: the resolved name is null when no operation has the requested one, and
-      // graphql-js would then run the document's only operation instead of refusing.
-      operationName: requestContext.request.operationName,
-    });
-  };
-
   /** The document's compiled operation, once it has run often enough to be compiled; else none. */
-  private compiledFor(
+  compiledFor(
     requestContext: GraphQLRequestContextResponseForOperation<object>,
   ): CompiledOperation | undefined {
     const { operation, operationName, request, source, queryHash, document } = requestContext;
@@ -383,21 +315,6 @@ function nullableVariables(document: DocumentNode): (name: string) => boolean {
     }
   }
   return (name) => nullable.has(name) || !declared.has(name);
-}
-
-/**
- * graphql-jit reports errors with an error class of its own: as graphql-js's, with the resolver's
- * error as `originalError`, they are what Apollo and formatError recognise (a database that
- * is down is SERVICE_UNAVAILABLE, a typed error keeps its code).
- */
-function asGraphQLError(error: GraphQLError): GraphQLError {
-  // (Its class passes `instanceof GraphQLError`, but lacks the `extensions` Apollo reads.)
-  const { message, path, locations, originalError, extensions } = error;
-  const converted = new GraphQLError(message, { path, originalError, extensions });
-  if (locations) {
-    Object.defineProperty(converted, 'locations', { value: locations, enumerable: true });
-  }
-  return converted;
 }
 
 /**

@@ -16,38 +16,56 @@ interface Session {
 }
 
 /**
- * What every resolver of one GraphQL operation shares, and nothing outside it does.
- *
- * The session's parts are read through getters so that `end()` can let go of all of them when
- * the request is answered. Apollo runs the operation with a copy of this object (own fields
- * copied, same prototype, so the copy shares `open`), and on Node 20 a finished request's
- * objects stay reachable to the young-generation collector until a full collection: whatever
- * they still pointed to — the fork, its identity map, the loaders and their rows — was
- * promoted to the old generation with them, ~1.5 MB per scavenge under W1, twice the
- * collector's work (bench/README.md). `end()` empties the session and the holder both: each
- * alone left the promotion as it was (measured; the collector's reasons are V8's).
+ * What every resolver of one GraphQL operation shares, and nothing outside it does. Made once
+ * per request by `createContext`; `endSession` lets go of its session when it is answered.
  */
-export class Context {
+export interface Context {
+  /** This request's unit of work: its own identity map; writes only when a mutation flushes. */
+  readonly em: EntityManager;
+  /** This request's DataLoaders, bound to `em`; renewed after each mutation. */
+  loaders: Loaders;
+  /** Who is asking, from the bearer token; null for anonymous readers. */
+  readonly viewer: Viewer | null;
+  readonly requestId: string;
+  readonly log: FastifyBaseLogger;
+  /** Aborts when the client goes away before its answer is complete (made on first use). */
+  readonly signal: AbortSignal;
+  /** The SQL this operation ran so far (statements, time), booked by its session. */
+  readonly sql: SqlSpend;
+  /** Filled in as the operation runs; the request's log line and the metrics read it. */
+  readonly report: OperationReport;
+}
+
+/**
+ * The request has been answered: its session is dropped (the seed's `db.close()`). Work still
+ * running keeps what it already holds; reading the session through the context now throws.
+ */
+export function endSession(context: Context | undefined): void {
+  if (context instanceof SessionContext) context.end();
+}
+
+/**
+ * Context with the session read through one holder, so that ending it reaches Apollo's copy of
+ * the context too (same prototype, shared holder) and a finished request keeps nothing of its
+ * session reachable (docs/performance.md#young-generation-promotion).
+ */
+class SessionContext implements Context {
   private readonly open: { session: Partial<Session> | null };
 
   constructor(
     session: Session,
-    /** Who is asking, from the bearer token; null for anonymous readers. */
     readonly viewer: Viewer | null,
     readonly requestId: string,
     readonly log: FastifyBaseLogger,
-    /** Filled in as the operation runs; the request's log line and the metrics read it. */
     readonly report: OperationReport,
   ) {
     this.open = { session };
   }
 
-  /** This request's unit of work: its own identity map; writes only when a mutation flushes. */
   get em(): EntityManager {
     return this.open.session?.em ?? ended();
   }
 
-  /** This request's DataLoaders, bound to `em`; renewed after each mutation. */
   get loaders(): Loaders {
     return this.open.session?.loaders ?? ended();
   }
@@ -56,21 +74,15 @@ export class Context {
     (this.open.session ?? ended()).loaders = loaders;
   }
 
-  /** Aborts when the client goes away before its answer is complete (made on first use). */
   get signal(): AbortSignal {
     return (this.open.session?.departure ?? ended()).signal;
   }
 
-  /** The SQL this operation ran so far (statements, time), booked by its session. */
   get sql(): SqlSpend {
     return this.open.session?.sql ?? ended();
   }
 
-  /**
-   * The request has been answered: its session is dropped (the seed's `db.close()`). Work
-   * still running keeps what it already holds; nothing new reaches the session through the
-   * context.
-   */
+  /** Empties the session and the holder both: either alone kept the promotion (measured). */
   end(): void {
     const session = this.open.session;
     if (!session) return;
@@ -98,7 +110,7 @@ export function createContext(
   const em = orm.em.fork({ loggerContext: sql.loggerContext() });
   // A client that leaves takes its reads with it: their running SQL is cancelled.
   cancelReadsOnDeparture(em, departure);
-  return new Context(
+  return new SessionContext(
     { em, loaders: new Loaders(em), departure, sql },
     viewer,
     request.id,

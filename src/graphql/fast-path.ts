@@ -1,20 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FormattedExecutionResult } from 'graphql';
 import Negotiator from 'negotiator';
-import type { OperationReporter } from '../observability/operation-report.plugin';
-import type { SqlBudget } from '../observability/sql-budget';
-import type { CachePolicy } from './cache-policy';
-import type { CompiledExecution } from './compiled-execution';
 import type { Context } from './context';
-import type { QueryCost } from './query-cost.plugin';
+import type { OperationPipeline } from './pipeline';
 
-/** What the fast path does on Apollo's behalf: the work of the app's own plugins. */
 export interface FastPathParts {
-  compiledExecution: CompiledExecution;
-  cost: QueryCost;
-  reporter: OperationReporter;
-  sqlBudget: SqlBudget;
-  cachePolicy: CachePolicy;
+  /** The same pipeline Apollo runs through its adapter (pipeline.ts): every concern, once. */
+  pipeline: OperationPipeline;
   /** The request's context, made once per request: Apollo gets the same one if it takes over. */
   context(request: FastifyRequest): Promise<Context>;
 }
@@ -39,13 +31,11 @@ const REMEMBERED_ACCEPTS_CHARS = 32 * 1024;
 
 /**
  * Queries Apollo has already parsed, validated and compiled (src/graphql/compiled-execution.ts)
- * are answered here, in the route, without Apollo's request pipeline: its per-request work —
- * hashing the document to find it again, seven plugins' hooks awaited one stage after another,
- * the request and response objects between the stages — was a fifth of a product lookup's CPU,
- * more than the plugins' own work (bench/README.md). What those plugins do for an operation is
- * done here by the same code: the cost limit, the operation's report and metrics, its SQL
- * budget, the cache policy. The answer is what Apollo would have sent, byte for byte
- * (fast-path.int.test.ts holds the two side by side).
+ * are answered here, in the route, without Apollo's request pipeline, whose per-request work
+ * cost more than the plugins' own (docs/performance.md#the-fast-path). It runs the same
+ * operation pipeline as Apollo's adapter (pipeline.ts), so every concern applies to both. The
+ * answer is what Apollo would have sent, byte for byte (fast-path.int.test.ts holds the two
+ * side by side).
  *
  * Anything else is Apollo's, as before: GET, a document not compiled (yet), a persisted query
  * being registered, an `accept` Apollo would refuse or answer otherwise, a context that fails
@@ -76,8 +66,8 @@ export class GraphQLFastPath {
     if (!this.open || request.method !== 'POST') return;
     const requested = requestedOperation(request.body);
     if (!requested) return;
-    const { compiledExecution, cost, reporter, sqlBudget, cachePolicy } = this.parts;
-    const compiled = compiledExecution.compiledOperation(
+    const { pipeline } = this.parts;
+    const compiled = pipeline.compiledExecution.compiledOperation(
       requested.document,
       requested.operationName,
     );
@@ -90,21 +80,18 @@ export class GraphQLFastPath {
     } catch {
       return; // Apollo's context is this same failure, which it reports
     }
-    if (cost.refusal(compiled.document, compiled.operation, requested)) return;
-
-    reporter.started(context.report);
-    const result: FormattedExecutionResult | undefined = await compiledExecution.run(
+    // Refused (over the cost limit): Apollo refuses it again, and reports it.
+    if (pipeline.resolve(compiled, requested, context)) return;
+    pipeline.begin(context);
+    const result: FormattedExecutionResult | undefined = await pipeline.executeCompiled(
       compiled,
       context,
       requested.variables,
     );
     // Handed over (errors): Apollo reports the operation, from what it resolves itself.
     if (!result) return;
-    reporter.resolved(context.report, compiled.operationName, compiled.operation.operation);
-    sqlBudget.record(context, result);
-    reporter.finished(context.report);
-    // In the order Apollo sets them.
-    void reply.header('cache-control', cachePolicy.header(true, context));
+    pipeline.respond(result, true, reply, context);
+    // After the concerns' headers (cache-control), in the order Apollo sets them.
     void reply.header('content-type', contentType);
     // Apollo's serialisation: errors (none here), data, extensions, then a newline.
     return `${JSON.stringify({ data: result.data, extensions: result.extensions })}\n`;

@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -18,14 +21,15 @@ import type { ClientDeparture } from '../shared/client-departure';
 import { ServiceUnavailableError } from '../shared/errors';
 import { CachePolicy } from './cache-policy';
 import { CompiledExecution, fixedSchemaGateway } from './compiled-execution';
-import { createContext, type Context } from './context';
+import { documentLevelPlugins, OperationPipeline } from './pipeline';
+import { createContext, endSession, type Context } from './context';
 import { createDocumentStore, createPersistedQueryCache } from './document-caches';
-import { errorLoggingPlugin } from './error-logging.plugin';
+import { errorLogging } from './error-logging.plugin';
 import { GraphQLFastPath } from './fast-path';
 import { formatError } from './format-error';
 import { queryLimits } from './limits';
 import { OperationGate } from './operation-gate';
-import { QueryCost, queryCostPlugin } from './query-cost.plugin';
+import { QueryCost } from './query-cost.plugin';
 import { buildCatalogSchema } from './schema';
 import type { ShadowMismatch } from './shadow-execution';
 
@@ -119,14 +123,17 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     compiled: compiledExecution,
     persisted_queries: persistedQueries,
   });
-  const cost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
-  const cachePolicy = new CachePolicy(config.HTTP_CACHE_MAX_AGE);
-  const reporter = new OperationReporter(metrics);
-  const sqlBudget = new SqlBudget(metrics.registry, {
-    exposeInResponses: config.NODE_ENV === 'development',
-  });
+  // Every per-operation concern, once: Apollo and the fast path both run them (pipeline.ts).
+  const pipeline = new OperationPipeline(schema, compiledExecution, [
+    new QueryCost(schema, config.GRAPHQL_MAX_COST).concern,
+    new OperationReporter(metrics).concern,
+    new SqlBudget(metrics.registry, { exposeInResponses: config.NODE_ENV === 'development' })
+      .concern,
+    new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
+    errorLogging,
+  ]);
   const apollo = new ApolloServer<Context>({
-    gateway: fixedSchemaGateway(schema, compiledExecution.executor),
+    gateway: fixedSchemaGateway(schema, pipeline.executor),
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.GRAPHQL_INTROSPECTION,
@@ -138,16 +145,16 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     // main.ts stops the server itself, after reporting not-ready; Apollo's handler would not.
     stopOnTerminationSignals: false,
     plugins: [
-      fastifyApolloDrainPlugin(http),
-      // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
-      ApolloServerPluginLandingPageDisabled(),
-      ...(limits.plugins as ApolloServerPlugin<Context>[]),
-      queryCostPlugin(cost),
-      ...cachePolicy.plugins,
-      errorLoggingPlugin,
-      reporter.plugin,
-      sqlBudget.plugin,
-      compiledExecution.plugin,
+      // Document-level only (pipeline.ts): anything per operation is a concern of the pipeline.
+      ...documentLevelPlugins<ApolloServerPlugin<Context>>([
+        fastifyApolloDrainPlugin(http),
+        // Apollo's default landing page loads from a CDN; nothing here may leave the machine.
+        ApolloServerPluginLandingPageDisabled(),
+        // Per-field hints; the cache policy is set once per response (cache-policy.ts).
+        ApolloServerPluginCacheControlDisabled(),
+        ...(limits.plugins as ApolloServerPlugin<Context>[]),
+      ]),
+      pipeline.apolloPlugin,
       ...(options.apolloPlugins ?? []),
     ],
   });
@@ -174,14 +181,7 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
   const fastPath =
     options.apolloPlugins?.length || config.APOLLO_KEY
       ? null
-      : new GraphQLFastPath({
-          compiledExecution,
-          cost,
-          reporter,
-          sqlBudget,
-          cachePolicy,
-          context: contextOf,
-        });
+      : new GraphQLFastPath({ pipeline, context: contextOf });
   http.route<{ Reply: string }>({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -212,7 +212,7 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
       } finally {
         // Answered (or failed): the operation is over, its session is dropped and its turn
         // goes to the next.
-        request.graphqlContext?.end();
+        endSession(request.graphqlContext);
         request.operationTurn?.();
       }
     },

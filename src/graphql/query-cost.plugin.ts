@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getVariableValues,
   GraphQLError,
@@ -9,26 +8,11 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { operationCost } from './operation-cost';
+import type { OperationConcern } from './pipeline';
 
 /**
  * Refuses an operation whose estimated cost exceeds `maximum`, after validation and before any
  * resolver runs (the variables are known by then, so `first: $n` is priced by its value).
- */
-export function queryCostPlugin(cost: QueryCost): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, operation }) {
-          const refusal = cost.refusal(document, operation, request);
-          if (refusal) throw refusal;
-        },
-      };
-    },
-  };
-}
-
-/**
- * An operation's estimated cost against the limit: the plugin's check, and the fast path's.
  * It fails closed: an operation whose cost cannot be computed is refused, never run uncosted.
  */
 export class QueryCost {
@@ -38,6 +22,10 @@ export class QueryCost {
     private readonly schema: GraphQLSchema,
     private readonly maximum: number,
   ) {}
+
+  readonly concern: OperationConcern = {
+    resolved: ({ document, operation }, request) => this.refusal(document, operation, request),
+  };
 
   /** The error refusing the operation: over the limit, or not costable (nothing may run). */
   refusal(
@@ -92,7 +80,7 @@ function refused(error: unknown): GraphQLError {
 
 /**
  * The cost of a document depends only on the page sizes it asks for: costing it again for every
- * request (a walk of the whole document) was a tenth of a product lookup's time. Kept per parsed
+ * request (a walk of the whole document) was costly (docs/performance.md#cost-cache). Kept per parsed
  * document (Apollo reuses the parsed document of a query it has seen, and drops it from its own
  * cache in time) and per operation and what it depends on of the variables' values (keyOf);
  * nothing else varies.

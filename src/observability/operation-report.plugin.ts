@@ -1,5 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import type { Context } from '../graphql/context';
+import type { CompiledOutcome } from '../graphql/compiled-execution';
+import type { OperationConcern } from '../graphql/pipeline';
 import { publicCode } from '../graphql/format-error';
 import type { Metrics } from './metrics';
 
@@ -14,6 +14,11 @@ export interface OperationReport {
    * start.
    */
   started?: bigint;
+  /**
+   * A compiled run that did not complete cleanly, waiting for Apollo's execution step to report
+   * it (src/graphql/pipeline.ts): on this object, which Apollo's copy of the context shares.
+   */
+  handedOver?: CompiledOutcome;
 }
 
 /** Known names only: a client-chosen label must not grow the metrics without bound. */
@@ -33,8 +38,7 @@ export function operationLabeler(): (name: string | undefined) => string {
 
 /**
  * Fills the request's OperationReport (read by the HTTP log line) and records the operation's
- * duration by name and outcome, and its errors by code: for Apollo's operations through
- * `plugin`, for the fast path's (src/graphql/fast-path.ts) directly.
+ * duration by name and outcome, and its errors by code: a concern of the operation pipeline.
  */
 export class OperationReporter {
   private readonly label = operationLabeler();
@@ -66,19 +70,15 @@ export class OperationReporter {
     for (const code of report.errorCodes) this.metrics.errors.inc({ code });
   }
 
-  readonly plugin: ApolloServerPlugin<Context> = {
-    requestDidStart: async ({ contextValue }) => {
-      const report = contextValue.report;
-      this.started(report);
-      return {
-        didResolveOperation: async ({ operationName, operation }) => {
-          this.resolved(report, operationName, operation?.operation);
-        },
-        didEncounterErrors: async ({ errors }) => {
-          for (const error of errors) report.errorCodes.push(publicCode(error));
-        },
-        willSendResponse: async () => this.finished(report),
-      };
+  readonly concern: OperationConcern = {
+    started: (context) => this.started(context.report),
+    resolved: ({ operationName, operation }, _request, context) => {
+      this.resolved(context.report, operationName, operation?.operation);
+      return undefined;
     },
+    failed: (errors, _operationName, context) => {
+      for (const error of errors) context.report.errorCodes.push(publicCode(error));
+    },
+    responding: (_result, _cacheable, _headers, context) => this.finished(context.report),
   };
 }

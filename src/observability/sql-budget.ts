@@ -1,15 +1,14 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import { Histogram, type Registry } from 'prom-client';
 import type { Context } from '../graphql/context';
+import type { OperationConcern } from '../graphql/pipeline';
 import { operationLabeler } from './operation-report.plugin';
 
 /**
  * The SQL budget of each operation, visible: what its session booked (src/observability/
  * sql-spend.ts) is recorded as a metric in every environment, so a query that suddenly costs
  * more statements shows before users notice, and development responses carry it in
- * `extensions.sql`. Apollo's operations report through `plugin`, the fast path's
- * (src/graphql/fast-path.ts) through `record`.
+ * `extensions.sql`. A concern of the operation pipeline (src/graphql/pipeline.ts).
  */
 export class SqlBudget {
   private readonly perOperation: Histogram<'operation'>;
@@ -43,14 +42,11 @@ export class SqlBudget {
     }
   }
 
-  readonly plugin: ApolloServerPlugin<Context> = {
-    requestDidStart: async () => ({
-      willSendResponse: async ({ response, contextValue }) => {
-        // A request refused before its context existed (not ready, bad token) ran none.
-        if (!contextValue.sql) return;
-        const body = response.body;
-        this.record(contextValue, body.kind === 'single' ? body.singleResult : undefined);
-      },
-    }),
+  readonly concern: OperationConcern = {
+    responding: (result, _cacheable, _headers, context) => {
+      // A request refused before its context existed (not ready, bad token) ran none.
+      if (!context.sql) return;
+      this.record(context, result);
+    },
   };
 }
