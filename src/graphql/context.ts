@@ -1,7 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Viewer } from '../auth/viewer';
-import type { OperationReport } from '../observability/operation-report.plugin';
+import type { OperationReport } from '../observability/operation-report';
 import { SqlSpend } from '../observability/sql-spend';
 import { ClientDeparture } from '../shared/client-departure';
 import { cancelReadsOnDeparture } from '../shared/sql';

@@ -14,7 +14,7 @@ type LimitConfig = Pick<
 /**
  * Bounds on hostile or careless documents: depth and directives by graphql-armor, aliases by
  * alias-limit.ts (armor's count misses fragments spread again and `__typename`), tokens by
- * graphql-js while parsing (a huge document is dropped early), cost by query-cost.plugin.ts.
+ * graphql-js while parsing (a huge document is dropped early), cost by query-cost.ts.
  * A breach is a GraphQL error before anything executes. Batched HTTP requests stay off
  * (Apollo's default); page sizes are bounded by the resolvers (≤ 100).
  */
@@ -24,7 +24,7 @@ export function queryLimits(config: LimitConfig) {
     maxAliases: { enabled: false },
     maxDirectives: { n: config.GRAPHQL_MAX_DIRECTIVES },
     // graphql-js counts tokens itself (Apollo's parseOptions) and keeps GRAPHQL_PARSE_FAILED;
-    // cost is priced by page sizes (query-cost.plugin.ts), which armor's depth-based model ignores.
+    // cost is priced by page sizes (query-cost.ts), which armor's depth-based model ignores.
     maxTokens: { enabled: false },
     costLimit: { enabled: false },
     // "Did you mean …" helps developers and maps the schema for attackers when it is hidden.

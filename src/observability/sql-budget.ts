@@ -2,7 +2,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { Histogram, type Registry } from 'prom-client';
 import type { Context } from '../graphql/context';
 import type { OperationConcern } from '../graphql/pipeline';
-import { operationLabeler } from './operation-report.plugin';
+import { operationLabeler } from './operation-report';
 
 /**
  * The SQL budget of each operation, visible: what its session booked (src/observability/

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildSchema, getOperationAST, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
-import { QueryCost } from './query-cost.plugin';
+import { QueryCost } from './query-cost';
 import { SCHEMA_FILE } from './schema';
 
 const schema = buildSchema(readFileSync(SCHEMA_FILE, 'utf8'));
