@@ -2,12 +2,12 @@
  * The cost check's CPU, in-process: `node -r @swc-node/register bench/query-cost.ts`.
  * W1–W3 costed afresh (a new parsed document each time, as for a document Apollo has not seen)
  * and from the cost cache (the same document again), and the fragment-heavy document of issue
- * 17 (20 aliases of a deep list behind 20 × 20 × 20 fragment spreads). Results: README.md.
+ * 17 (20 aliases of a deep list behind 20 × 20 × 20 fragment spreads). Results: docs/performance.md#cost-cache.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { buildSchema, getOperationAST, parse } from 'graphql';
-import { QueryCost } from '../src/graphql/query-cost.plugin';
+import { QueryCost } from '../src/graphql/query-cost';
 import { SCHEMA_FILE } from '../src/graphql/schema';
 import { WORKLOADS } from './workloads';
 

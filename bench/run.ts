@@ -410,7 +410,7 @@ async function main(): Promise<void> {
     log(`\n${table}\n`);
     mkdirSync('bench/results', { recursive: true });
     const at = new Date().toISOString();
-    // A partial run does not replace the full one the README quotes.
+    // A partial run does not replace the full one bench/README.md quotes.
     const file = TIMED.length === WORKLOADS.length ? 'latest' : 'partial';
     writeFileSync(
       `bench/results/${file}.json`,

@@ -82,7 +82,7 @@ const EnvSchema = z.object({
    * Operations run at once; later ones queue in arrival order (src/graphql/operation-gate.ts).
    * Enough to keep the one event loop busy while others wait on SQL round trips (a product
    * lookup needs ~4 at 0.25 ms of CPU each), few enough that deep queries do not interleave
-   * (bench/README.md: W3's p99 at 50 clients, 2.4 s with 10 and 0.7 s with 4-6). Raise it for
+   * (docs/performance.md#operation-gate). Raise it for
    * a database that is far away (higher round-trip time).
    */
   GRAPHQL_MAX_CONCURRENT_OPERATIONS: positiveInt.max(10_000).default(6),

@@ -5,9 +5,8 @@ import { expandedCounter } from './expanded-count';
 
 /**
  * What the server keeps of the documents clients send, bounded in bytes of heap. Each entry is
- * sized by what it was measured to cost (bench/README.md, "Distinct documents"; measured with
- * `node --expose-gc`: heap after a full GC, per distinct document, over W1–W3 and alias- and
- * fragment-heavy shapes), rounded up: a source text is kept once per entry, an AST node costs
+ * sized by what it was measured to cost (docs/performance.md#document-caches: heap after a
+ * full GC, per distinct document, over W1–W3 and alias- and fragment-heavy shapes), rounded up: a source text is kept once per entry, an AST node costs
  * ~300 bytes, a compiled query ~1–3 KB per field it runs (after fragments are spread; literal
  * values are compiled into its code). document-caches.test.ts holds the estimates above the
  * measures.

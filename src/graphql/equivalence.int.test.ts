@@ -81,7 +81,7 @@ describe('compiled execution and the fast path, against graphql-js, on generated
     await reference?.close();
   });
 
-  // perf: ~30 ms a document on 2 busy cores (README, Testing); the timeout grows with the count.
+  // perf: ~30 ms a document on 2 busy cores (docs/operations.md, "Testing"); the timeout grows with the count.
   const timeout = 60_000 + DOCUMENTS * 60;
   it(
     `answers ${DOCUMENTS} documents (seed ${SEED}) byte for byte alike`,

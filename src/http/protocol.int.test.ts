@@ -41,7 +41,7 @@ describe('GraphQL over HTTP', () => {
       .filter((r) => r.status === 'error')
       .map((r) => `${r.id} ${r.name}: ${'reason' in r ? r.reason : ''}`);
     expect(errors).toEqual([]);
-    // Warnings are listed (and explained) in the README; this keeps the list honest.
+    // Warnings are listed (and explained) in docs/architecture.md, "GraphQL over HTTP"; this keeps the list honest.
     const warnings = results.filter((r) => r.status === 'warn').map((r) => r.name);
     expect(warnings).toMatchSnapshot();
   });

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
  * walks or stringifies the value recursively (Apollo, variable coercion, the cost cache key,
  * the request log) would overflow the stack, and no GraphQL request needs such depth. Written
  * here because JSON.parse and secure-json-parse have no depth limit; the scan costs about as
- * much as a copy of the text (bench/README.md, "JSON depth check").
+ * much as a copy of the text (docs/performance.md#document-caches).
  */
 export function jsonNestsDeeperThan(text: string, max: number): boolean {
   let depth = 0;

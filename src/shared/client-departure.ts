@@ -4,11 +4,9 @@ import { ClientClosedRequestError } from './errors';
  * Whether a request's client went away before its answer was complete, and what stops then:
  * its wait for an operation slot ends and its running SQL is cancelled (see sql.ts).
  *
- * It does for the request's own code what an AbortSignal would, without making one per
- * request: on Node 20 every AbortSignal gets hidden classes of its own (three new maps each),
- * and a signal per request, with a listener added and removed per statement, cost W1 5–9 %
- * of its server CPU (bench/README.md). A standard signal is still there, made on first use,
- * for code that takes one (`signal`).
+ * It does for the request's own code what an AbortSignal would, without making one per request
+ * (docs/performance.md#client-departure); a standard signal is still made on first use, for
+ * code that takes one (`signal`).
  */
 export class ClientDeparture {
   /** Why the request's work stops: set once the client has gone. */
