@@ -9,7 +9,7 @@ import type { OperationConcern } from './pipeline';
  *
  * Every field of this API has the same policy, so it is set once per response. Apollo's own
  * cache-control plugin (installed by default) computes a hint for every resolved field; the
- * benchmark showed that per-field work, so it is disabled (src/app.ts).
+ * benchmark showed that per-field work, so it is disabled (graphql.plugin.ts).
  */
 export class CachePolicy {
   constructor(private readonly maxAgeSeconds: number) {}
