@@ -7,7 +7,10 @@ import {
   type GraphQLField,
   type GraphQLInputField,
 } from 'graphql';
-import { inputProblems, maxLengthOf } from './input-limits';
+import { Category } from '../catalog/category/category.entity';
+import { Product } from '../catalog/product/product.entity';
+import { Review } from '../catalog/review/review.entity';
+import { columnLength, inputProblems, maxLengthOf } from './input-limits';
 import { buildCatalogSchema } from './schema';
 
 interface StringInput {
@@ -84,5 +87,33 @@ describe('length caps of string arguments', () => {
     const search = (await everyStringInput()).find(({ path }) => path.join('.') === 'search')!;
     expect(inputProblems(search.field, { search: '😀'.repeat(200) })).toEqual([]);
     expect(inputProblems(search.field, { search: '😀'.repeat(201) })).toHaveLength(1);
+  });
+});
+
+describe('columnLength', () => {
+  it("is the varchar column's length, as its entity declares it", () => {
+    expect(columnLength(Product, 'sku')).toBe(64);
+    expect(columnLength(Category, 'name')).toBe(120);
+    expect(columnLength(Review, 'title')).toBe(200);
+  });
+
+  it('refuses a column without a length (text, numbers)', () => {
+    expect(() => columnLength(Product, 'description')).toThrow(/not a column with a length/);
+    expect(() => columnLength(Product, 'stock')).toThrow(/not a column with a length/);
+  });
+
+  it('caps the inputs that write a column at that length', async () => {
+    const schema = await buildCatalogSchema();
+    const capOf = (type: string, field: string) => {
+      const input = schema.getType(type);
+      if (!isInputObjectType(input)) throw new Error(`${type} is not an input`);
+      return maxLengthOf(input.getFields()[field]!);
+    };
+    expect(capOf('CreateProductInput', 'sku')).toBe(columnLength(Product, 'sku'));
+    expect(capOf('UpdateProductInput', 'name')).toBe(columnLength(Product, 'name'));
+    expect(capOf('CreateCategoryInput', 'slug')).toBe(columnLength(Category, 'slug'));
+    expect(capOf('UpdateCategoryInput', 'name')).toBe(columnLength(Category, 'name'));
+    expect(capOf('AddReviewInput', 'title')).toBe(columnLength(Review, 'title'));
+    expect(capOf('ProductFilter', 'categorySlug')).toBe(columnLength(Category, 'slug'));
   });
 });

@@ -9,6 +9,7 @@ import {
   type GraphQLInputType,
   type GraphQLResolveInfo,
 } from 'graphql';
+import { MetadataStorage } from '@mikro-orm/postgresql';
 import { Extensions } from 'type-graphql';
 import type { FieldProblem } from '../shared/errors';
 
@@ -27,6 +28,21 @@ export const DEFAULT_MAX_STRING_LENGTH = 200;
 /** This field's maximum length in characters, shown to tools as the `maxLength` extension. */
 export function MaxChars(max: number): PropertyDecorator {
   return Extensions({ maxLength: max });
+}
+
+/**
+ * The length of an entity's varchar column, read from its decorator: an input that writes (or
+ * looks up) that column is capped by it, so the cap and the column cannot drift apart.
+ */
+export function columnLength<E>(entity: abstract new () => E, property: keyof E & string): number {
+  const { properties } = MetadataStorage.getMetadataFromDecorator(entity) as {
+    properties: Record<string, { length?: unknown } | undefined>;
+  };
+  const length = properties[property]?.length;
+  if (typeof length !== 'number') {
+    throw new Error(`${entity.name}.${property} is not a column with a length`);
+  }
+  return length;
 }
 
 /** The cap of a String/ID argument or input field; null for other types (enums, Int, inputs). */

@@ -20,32 +20,33 @@ export function IsName(max: number, options?: ValidationOptions): PropertyDecora
   );
 }
 
-/** Upper-case letters, digits and inner dashes, 3–64 characters: "AUD-0001". */
-export const SKU_PATTERN = /^[A-Z0-9](?:[A-Z0-9-]{1,62})[A-Z0-9]$/;
-export function IsSku(options?: ValidationOptions): PropertyDecorator {
+/** Upper-case letters, digits and inner dashes, 3 to `max` characters: "AUD-0001". */
+export function IsSku(max: number, options?: ValidationOptions): PropertyDecorator {
+  const pattern = new RegExp(`^[A-Z0-9](?:[A-Z0-9-]{1,${max - 2}})[A-Z0-9]$`);
   return ValidateBy(
     {
       name: 'isSku',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && SKU_PATTERN.test(value),
+        validate: (value: unknown) => typeof value === 'string' && pattern.test(value),
         defaultMessage: () =>
-          'must be 3-64 upper-case letters, digits or dashes, starting and ending with a letter or digit',
+          `must be 3-${max} upper-case letters, digits or dashes, starting and ending with a letter or digit`,
       },
     },
     options,
   );
 }
 
-/** Lower-case words joined by single dashes, at most 64 characters: "garden-tools". */
-export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-export function IsSlug(options?: ValidationOptions): PropertyDecorator {
+/** Lower-case words joined by single dashes, at most `max` characters: "garden-tools". */
+const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export function IsSlug(max: number, options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isSlug',
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'string' && value.length <= 64 && SLUG_PATTERN.test(value),
-        defaultMessage: () => 'must be lower-case words joined by dashes, at most 64 characters',
+          typeof value === 'string' && value.length <= max && SLUG_PATTERN.test(value),
+        defaultMessage: () =>
+          `must be lower-case words joined by dashes, at most ${max} characters`,
       },
     },
     options,

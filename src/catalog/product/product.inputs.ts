@@ -1,8 +1,13 @@
 import { IsOptional, Min } from 'class-validator';
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
-import { MaxChars } from '../../graphql/input-limits';
+import { columnLength, MaxChars } from '../../graphql/input-limits';
 import { DecimalScalar } from '../../shared/decimal.scalar';
 import { IsMoney, IsName, IsSku } from '../../shared/validators';
+import { Category } from '../category/category.entity';
+import { Product } from './product.entity';
+
+const SKU = columnLength(Product, 'sku');
+const NAME = columnLength(Product, 'name');
 
 export enum ProductOrderField {
   NAME = 'NAME',
@@ -56,7 +61,7 @@ export class ProductFilter {
     nullable: true,
     description: 'Only products in the category with this slug.',
   })
-  @MaxChars(64)
+  @MaxChars(columnLength(Category, 'slug'))
   categorySlug?: string | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Lowest price, inclusive.' })
@@ -117,14 +122,16 @@ export function resolveProductOrder(order: ProductOrder | null | undefined): Res
 
 @InputType({ description: 'A new product.' })
 export class CreateProductInput {
-  @Field({ description: 'Unique stock-keeping unit: 3-64 upper-case letters, digits or dashes.' })
-  @IsSku()
-  @MaxChars(64)
+  @Field({
+    description: `Unique stock-keeping unit: 3-${SKU} upper-case letters, digits or dashes.`,
+  })
+  @IsSku(SKU)
+  @MaxChars(SKU)
   sku!: string;
 
-  @Field({ description: 'Display name, 1-200 characters; surrounding spaces are dropped.' })
-  @IsName(200)
-  @MaxChars(200)
+  @Field({ description: `Display name, 1-${NAME} characters; surrounding spaces are dropped.` })
+  @IsName(NAME)
+  @MaxChars(NAME)
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Longer text, up to 5000 characters.' })
@@ -148,13 +155,13 @@ export class CreateProductInput {
 @InputType({ description: 'Changes to a product; fields left out stay as they are.' })
 export class UpdateProductInput {
   @Field(() => String, { nullable: true, description: 'New unique SKU.' })
-  @IsSku()
-  @MaxChars(64)
+  @IsSku(SKU)
+  @MaxChars(SKU)
   sku?: string;
 
   @Field(() => String, { nullable: true, description: 'New display name.' })
-  @IsName(200)
-  @MaxChars(200)
+  @IsName(NAME)
+  @MaxChars(NAME)
   name?: string;
 
   @Field(() => String, { nullable: true, description: 'New description; null removes it.' })

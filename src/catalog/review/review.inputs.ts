@@ -1,6 +1,9 @@
 import { Max, Min } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { MaxChars } from '../../graphql/input-limits';
+import { columnLength, MaxChars } from '../../graphql/input-limits';
+import { Review } from './review.entity';
+
+const TITLE = columnLength(Review, 'title');
 
 @InputType({ description: 'A review by the signed-in user; the author comes from the token.' })
 export class AddReviewInput {
@@ -12,8 +15,11 @@ export class AddReviewInput {
   @Max(5)
   rating!: number;
 
-  @Field(() => String, { nullable: true, description: 'Short headline, up to 200 characters.' })
-  @MaxChars(200)
+  @Field(() => String, {
+    nullable: true,
+    description: `Short headline, up to ${TITLE} characters.`,
+  })
+  @MaxChars(TITLE)
   title?: string | null;
 
   @Field(() => String, { nullable: true, description: 'The review text, up to 5000 characters.' })
