@@ -80,9 +80,9 @@ export class GraphQLFastPath {
     } catch {
       return; // Apollo's context is this same failure, which it reports
     }
+    pipeline.begin(context); // as Apollo's adapter does when the request starts
     // Refused (over the cost limit): Apollo refuses it again, and reports it.
     if (pipeline.resolve(compiled, requested, context)) return;
-    pipeline.begin(context);
     const result: FormattedExecutionResult | undefined = await pipeline.executeCompiled(
       compiled,
       context,
