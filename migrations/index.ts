@@ -5,6 +5,7 @@ import { Migration20261125141800_product_search } from './Migration2026112514180
 import { Migration20261125150000_review_rollup_lock } from './Migration20261125150000_review_rollup_lock';
 import { Migration20261204101500_fuzzy_search } from './Migration20261204101500_fuzzy_search';
 import { Migration20261204120000_product_name_words } from './Migration20261204120000_product_name_words';
+import { Migration20261204150000_product_category_order } from './Migration20261204150000_product_category_order';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works from
@@ -35,5 +36,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261204120000_product_name_words',
     class: Migration20261204120000_product_name_words,
+  },
+  {
+    name: 'Migration20261204150000_product_category_order',
+    class: Migration20261204150000_product_category_order,
   },
 ];

@@ -25,6 +25,11 @@ import { timestampColumn } from '../../shared/timestamp';
 @Index({ name: 'product_name_id_index', properties: ['name', 'id'] })
 @Index({ name: 'product_price_id_index', properties: ['price', 'id'] })
 @Index({ name: 'product_created_at_id_index', properties: ['createdAt', 'id'] })
+// A category's page in the default order (newest first); also serves the foreign key.
+@Index({
+  name: 'product_category_id_created_at_id_index',
+  properties: ['category', 'createdAt', 'id'],
+})
 @Index({
   name: 'product_rating_average_id_index',
   expression:
@@ -72,7 +77,7 @@ export class Product {
   stock: number = 0;
 
   // Exposed through ProductQueries.category, which batches the lookups.
-  @ManyToOne(() => Category, { ref: true, nullable: true, deleteRule: 'restrict', index: true })
+  @ManyToOne(() => Category, { ref: true, nullable: true, deleteRule: 'restrict', index: false })
   category?: Ref<Category> | null;
 
   /**
