@@ -11,7 +11,7 @@ import { signToken } from '../src/auth/sign-token';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { machineSpeedMicros } from './machine-speed';
 import { buildServer, productionServerArgs } from './server-command';
-import { WORKLOADS, type Workload } from './workloads';
+import { graphqlBody, WORKLOADS, type Workload } from './workloads';
 
 /**
  * `npm run bench`: the GraphQL server against a hand-written Fastify + pg baseline, on the same
@@ -161,7 +161,7 @@ function graphqlRequests(workload: Workload, token: string): autocannon.Request[
         method: 'POST',
         path: '/graphql',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: workload.query, variables: workload.variables(n) }),
+        body: JSON.stringify(graphqlBody(workload, workload.variables(n))),
       };
     }
     return {
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
         });
     for (const workload of WORKLOADS) {
       const variables = workload.variables(1);
-      await assertSameData(workload.name, graphql({ query: workload.query, variables }), () =>
+      await assertSameData(workload.name, graphql(graphqlBody(workload, variables)), () =>
         fetch(`${baselineUrl}${workload.baselinePath(variables)}`),
       );
       const { write } = workload;

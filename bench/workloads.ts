@@ -6,6 +6,11 @@ export interface Workload {
   query: string;
   /** Variables for one request; `n` counts requests, so runs are deterministic. */
   variables(n: number): Record<string, unknown>;
+  /**
+   * The document for one request, when it differs per request (values written as literals, as
+   * Playground and curl users write them); `query` and `variables` otherwise.
+   */
+  document?(variables: Record<string, unknown>): string;
   /** The baseline's route and query string for the same variables. */
   baselinePath(variables: Record<string, unknown>): string;
   /** A write mix: every `every`-th request is this mutation instead, sent with an admin token. */
@@ -20,11 +25,27 @@ export interface Workload {
 
 export const PRODUCT_COUNT = 10_000;
 
+/** The GraphQL request body of a workload's request with these variables. */
+export function graphqlBody(workload: Workload, variables: Record<string, unknown>) {
+  return workload.document
+    ? { query: workload.document(variables) }
+    : { query: workload.query, variables };
+}
+
 export const WORKLOADS: Workload[] = [
   {
     name: 'W1',
     description: 'product(id) with its category',
     query: `query W1($id: ID!) { product(id: $id) { id sku name price stock category { id name } } }`,
+    variables: (n) => ({ id: String(((n * 7919) % PRODUCT_COUNT) + 1) }),
+    baselinePath: (v) => `/w1?id=${v.id as string}`,
+  },
+  {
+    name: 'W1L',
+    description: 'W1 with the id written in the document (a literal), not a variable',
+    query: `query W1 { product(id: "1") { id sku name price stock category { id name } } }`,
+    document: (v) =>
+      `query W1 { product(id: "${v.id as string}") { id sku name price stock category { id name } } }`,
     variables: (n) => ({ id: String(((n * 7919) % PRODUCT_COUNT) + 1) }),
     baselinePath: (v) => `/w1?id=${v.id as string}`,
   },
