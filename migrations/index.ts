@@ -6,6 +6,7 @@ import { Migration20261125150000_review_rollup_lock } from './Migration202611251
 import { Migration20261204101500_fuzzy_search } from './Migration20261204101500_fuzzy_search';
 import { Migration20261204120000_product_name_words } from './Migration20261204120000_product_name_words';
 import { Migration20261204150000_product_category_order } from './Migration20261204150000_product_category_order';
+import { Migration20261204160000_product_category_orders } from './Migration20261204160000_product_category_orders';
 
 /**
  * Every migration, in order. Listed rather than globbed so that the same list works from
@@ -40,5 +41,9 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261204150000_product_category_order',
     class: Migration20261204150000_product_category_order,
+  },
+  {
+    name: 'Migration20261204160000_product_category_orders',
+    class: Migration20261204160000_product_category_orders,
   },
 ];

@@ -30,6 +30,14 @@ import { timestampColumn } from '../../shared/timestamp';
   name: 'product_category_id_created_at_id_index',
   properties: ['category', 'createdAt', 'id'],
 })
+// The API's other orders within a category (test/default-orders.int.test.ts).
+@Index({ name: 'product_category_id_name_id_index', properties: ['category', 'name', 'id'] })
+@Index({ name: 'product_category_id_price_id_index', properties: ['category', 'price', 'id'] })
+@Index({
+  name: 'product_category_id_rating_average_id_index',
+  expression:
+    'create index "product_category_id_rating_average_id_index" on "product" ("category_id", "rating_average" asc nulls first, "id" asc)',
+})
 @Index({
   name: 'product_rating_average_id_index',
   expression:
