@@ -10,6 +10,7 @@ import pino from 'pino';
 import { signToken } from '../src/auth/sign-token';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { machineSpeedMicros } from './machine-speed';
+import { checkBaselinePlans } from './plans';
 import { buildServer, productionServerArgs } from './server-command';
 import { graphqlBody, WORKLOADS, type Workload } from './workloads';
 
@@ -307,6 +308,8 @@ async function main(): Promise<void> {
       }
     }
 
+    const plans = await checkBaselinePlans(databaseUrl); // stops here if the baseline sorts
+    log(`baseline plans:\n${plans.join('\n')}`);
     const speedBefore = machineSpeedMicros();
     log(`machine speed: ${speedBefore} µs for the fixed JS task (lower is faster)`);
     const idleRssMb = Math.round((await metrics(serverUrl)).rss / 1e6);
@@ -406,6 +409,8 @@ async function main(): Promise<void> {
       `Seed's claim (baseline W1, 10 connections): pool ${Math.round(pooled.requests.average)} req/s, ` +
         `new connection per request ${Math.round(unpooled.requests.average)} req/s — ` +
         `${Math.round((pooled.requests.average / Math.max(unpooled.requests.average, 1)) * 10) / 10}× with the pool.`,
+      '',
+      `Baseline plans (bench/plans.ts):\n\n${plans.map((line) => `- ${line}`).join('\n')}`,
     ].join('\n');
     log(`\n${table}\n`);
     mkdirSync('bench/results', { recursive: true });
