@@ -1,6 +1,8 @@
+import 'reflect-metadata';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { W1, W2, W2_SCOPE_JSON, W3, W4_WRITE, type BaselineStatement } from './baseline-statements';
+import { encodeCursor } from '../src/shared/pagination';
+import { W1, W2, W2_SCOPE, W3, W4_WRITE, type BaselineStatement } from './baseline-statements';
 
 /**
  * The practical limit of Node + PostgreSQL here: Fastify and a pg pool, one prepared statement per
@@ -41,9 +43,46 @@ app.get('/nopool/w1', async (request, reply) => {
   }
 });
 
-app.get('/w2', async (_request, reply) =>
-  reply.type('application/json').send(await body(pool, W2, [W2_SCOPE_JSON, 50])),
-);
+/** Every column as PostgreSQL's text: ids are the API's ID strings already, nothing is parsed. */
+const AS_TEXT = { getTypeParser: () => (text: string) => text };
+type W2Row = [string, string, string, string, string, string | null, string];
+
+app.get('/w2', async () => {
+  const { rows } = await pool.query<W2Row>({
+    name: W2.name,
+    text: W2.text,
+    values: [50],
+    rowMode: 'array',
+    types: AS_TEXT,
+  });
+  const page = rows.length > 50 ? rows.slice(0, 50) : rows;
+  const last = page.at(-1);
+  return {
+    data: {
+      products: {
+        edges: page.map(([id, sku, name, price, reviewCount, category]) => ({
+          node: {
+            id,
+            sku,
+            name,
+            price,
+            category: category === null ? null : { name: category },
+            reviewCount: Number(reviewCount),
+          },
+        })),
+        pageInfo: {
+          hasNextPage: rows.length > 50,
+          endCursor: last
+            ? encodeCursor(W2_SCOPE, {
+                value: new Date(Number(last[6])).toISOString(),
+                id: Number(last[0]),
+              })
+            : null,
+        },
+      },
+    },
+  };
+});
 
 app.get('/w3', async (_request, reply) =>
   reply.type('application/json').send(await body(pool, W3, [10, 3])),
