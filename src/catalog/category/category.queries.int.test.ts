@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProducts } from '../../../test/support/factories';
 import { startTestServer, type TestServer } from '../../../test/support/server';
+import { countStatements } from '../../../test/support/sql-counter';
 import type { Category } from './category.entity';
 
 let server: TestServer;
@@ -52,6 +53,51 @@ describe('Query.categories', () => {
       { slug: books.slug, name: 'Books', productCount: 4 },
       { slug: empty.slug, name: 'Empty', productCount: 0 },
     ]);
+  });
+});
+
+describe('Category.products', () => {
+  /** The LIMIT of every category page statement a query ran (graphql-js, then compiled). */
+  const pageLimitsOf = async (query: string) => {
+    const counter = countStatements(server.orm);
+    try {
+      const responses = [];
+      for (let run = 0; run < 3; run++) responses.push(await server.gql(query));
+      const limits = counter.statements
+        .filter((sql) => sql.includes('cross join lateral'))
+        .map((sql) => Number(/limit (\d+)\) page/.exec(sql)?.[1]));
+      return { responses, limits: [...new Set(limits)] };
+    } finally {
+      counter.stop();
+    }
+  };
+
+  it('reads the row after the page only when pageInfo is selected, even through fragments', async () => {
+    const bare = await pageLimitsOf(
+      `{ category(id: "${audio.id}") { products(first: 6) { edges { node { name } } } } }`,
+    );
+    expect(bare.limits).toEqual([6]);
+    for (const response of bare.responses) {
+      expect(response.errors).toBeUndefined();
+      expect(response.data).toMatchObject({ category: { products: { edges: expect.any(Array) } } });
+    }
+
+    const spread = await pageLimitsOf(
+      `fragment More on ProductConnection { pageInfo { hasNextPage } }
+       { category(id: "${audio.id}") { products(first: 6) { ...More } } }`,
+    );
+    expect(spread.limits).toEqual([7]);
+    const backward = await pageLimitsOf(
+      `{ category(id: "${audio.id}") { products(last: 6) {
+          ... on ProductConnection { pageInfo { hasPreviousPage } } } } }`,
+    );
+    expect(backward.limits).toEqual([7]);
+    expect(spread.responses.map((r) => r.data)).toEqual(
+      Array(3).fill({ category: { products: { pageInfo: { hasNextPage: true } } } }),
+    );
+    expect(backward.responses.map((r) => r.data)).toEqual(
+      Array(3).fill({ category: { products: { pageInfo: { hasPreviousPage: true } } } }),
+    );
   });
 });
 

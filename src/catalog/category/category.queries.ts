@@ -1,8 +1,10 @@
-import { Args, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { CategoryLookupArgs } from './category.args';
 import { BadUserInputError } from '../../shared/errors';
 import { parseId } from '../../shared/ids';
+import { selectsPageInfo } from '../../shared/selection';
 import { ProductListArgsType } from '../product/product.args';
 import { ProductConnection } from '../product/product.connection';
 import { productPageQuery, toProductConnection } from '../product/product.reads';
@@ -43,8 +45,10 @@ export class CategoryQueries {
     @Root() category: CategoryView,
     @Args(() => ProductListArgsType) args: ProductListArgsType,
     @Ctx() { loaders }: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ProductConnection> {
-    const query = productPageQuery(args, null, `category:${category.id}`);
+    const parent = `category:${category.id}`;
+    const query = productPageQuery(args, null, parent, selectsPageInfo(info));
     const key = { categoryId: category.id, query };
     const rows = await loaders.categoryPage.load(key);
     return ProductConnection.from(

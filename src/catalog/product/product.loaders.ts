@@ -34,7 +34,8 @@ const categoryPageStatements = new RenderedStatements();
 export function createCategoryPageLoader(em: EntityManager) {
   return new DataLoader<CategoryPageKey, ProductView[], string>(
     async (keys) => {
-      const pages = new Map<string, ProductView[]>(keys.map((k) => [pageKeyOf(k), []]));
+      // Per query, each category's page by its id: no key string is built per row.
+      const pages = new Map<string, Map<number, ProductView[]>>();
       for (const group of groupBy(keys, (k) => k.query.key)) {
         const { query } = group[0]!; // the same for the whole group
         const page = categoryPageStatements.get(query.key, () =>
@@ -44,7 +45,7 @@ export function createCategoryPageLoader(em: EntityManager) {
             .where(query.pageWhere())
             .andWhere(raw('p.category_id = parent.id'))
             .orderBy(query.sort.orderBy())
-            .limit(query.page.size + 1)
+            .limit(query.readsMore ? query.page.size + 1 : query.page.size)
             .getKnexQuery()
             .toSQL(),
         ); // `?` placeholders, as the outer statement uses
@@ -53,11 +54,11 @@ export function createCategoryPageLoader(em: EntityManager) {
           `select page.* from unnest(?::int[]) as parent(id) cross join lateral (${page.sql}) page`,
           [intArrayParam(group.map((k) => k.categoryId)), ...page.bindings],
         );
-        for (const row of rows) {
-          pages.get(pageKeyOf({ categoryId: row.categoryId!, query }))?.push(new ProductView(row));
-        }
+        const byCategory = new Map<number, ProductView[]>(group.map((k) => [k.categoryId, []]));
+        for (const row of rows) byCategory.get(row.categoryId!)?.push(new ProductView(row));
+        pages.set(query.key, byCategory);
       }
-      return keys.map((k) => pages.get(pageKeyOf(k)) ?? []);
+      return keys.map((k) => pages.get(k.query.key)?.get(k.categoryId) ?? []);
     },
     { cacheKeyFn: pageKeyOf },
   );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProduct, createReviews } from '../../../test/support/factories';
 import { startTestServer, type TestServer } from '../../../test/support/server';
+import { countStatements } from '../../../test/support/sql-counter';
 import type { Category } from '../category/category.entity';
 import type { Product } from './product.entity';
 
@@ -72,6 +73,50 @@ describe('Query.product', () => {
 });
 
 describe('Product.reviews', () => {
+  /** The LIMIT of every review statement a query ran (each run: graphql-js, then compiled). */
+  const reviewLimitsOf = async (query: string) => {
+    const counter = countStatements(server.orm);
+    try {
+      const responses = [];
+      for (let run = 0; run < 3; run++) responses.push(await server.gql(query));
+      const limits = counter.statements
+        .filter((sql) => /\bfrom review\b/.test(sql))
+        .map((sql) => Number(/limit (\d+)\s*\) r/.exec(sql)?.[1]));
+      return { responses, limits: [...new Set(limits)] };
+    } finally {
+      counter.stop();
+    }
+  };
+
+  it('reads the row after the page only when pageInfo is selected, even through fragments', async () => {
+    const id = String(product.id);
+    const bare = await reviewLimitsOf(
+      `{ product(id: "${id}") { reviews(first: 6) { edges { node { title } } } } }`,
+    );
+    expect(bare.limits).toEqual([6]);
+    for (const response of bare.responses) {
+      expect(response.errors).toBeUndefined();
+      expect(response.data).toMatchObject({ product: { reviews: { edges: expect.any(Array) } } });
+    }
+
+    const spread = await reviewLimitsOf(
+      `fragment More on ReviewConnection { pageInfo { hasNextPage } }
+       { product(id: "${id}") { reviews(first: 6) { edges { node { title } } ...More } } }`,
+    );
+    const inline = await reviewLimitsOf(
+      `{ product(id: "${id}") { reviews(first: 6) { ... on ReviewConnection { pageInfo { hasNextPage } } } } }`,
+    );
+    for (const { limits, responses } of [spread, inline]) {
+      expect(limits).toEqual([7]);
+      for (const response of responses) {
+        expect(response.errors).toBeUndefined();
+        expect(response.data).toMatchObject({
+          product: { reviews: { pageInfo: { hasNextPage: true } } },
+        });
+      }
+    }
+  });
+
   const QUERY = `query ($id: ID!, $first: Int, $after: String) {
     product(id: $id) { reviews(first: $first, after: $after) {
       totalCount edges { cursor node { rating title } } pageInfo { hasNextPage endCursor }

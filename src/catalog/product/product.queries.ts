@@ -1,6 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ForwardPageArgs } from '../../shared/page.args';
+import { selectsPageInfo } from '../../shared/selection';
 import { Category } from '../category/category.entity';
 import type { CategoryView } from '../category/category.view';
 import { productReviewPage } from '../review/review.reads';
@@ -54,7 +56,9 @@ export class ProductQueries {
     @Root() product: ProductView,
     @Args(() => ForwardPageArgs) args: ForwardPageArgs,
     @Ctx() { loaders }: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ReviewConnection> {
-    return ReviewConnection.from(await productReviewPage(loaders, product, args));
+    const page = await productReviewPage(loaders, product, args, selectsPageInfo(info));
+    return ReviewConnection.from(page);
   }
 }

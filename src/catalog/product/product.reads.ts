@@ -71,6 +71,8 @@ export interface ProductPageQuery {
   pageWhere: () => ObjectQuery<Product>;
   sort: ProductSort;
   page: PageRequest;
+  /** Whether the page reads the row after it: only pageInfo (hasNextPage…) needs it. */
+  readsMore: boolean;
   search: ProductSearch | null;
   /** Equal for equal filters: batches many parents' counts of the same filter together. */
   filterKey: string;
@@ -88,6 +90,7 @@ export function productPageQuery(
   args: ProductListArgs,
   search: ProductSearch | null = null,
   parent: string | null = null,
+  readsMore = true,
 ): ProductPageQuery {
   const order = resolveProductOrder(args.orderBy); // its direction defaults by field
   let scope: string | undefined;
@@ -104,8 +107,8 @@ export function productPageQuery(
       : where();
   pageWhere(); // input errors (filter, cursor) surface now, before any statement
   const filterKey = JSON.stringify([args.filter ?? null, search]);
-  const key = JSON.stringify([filterKey, order, page]);
-  return { where, pageWhere, sort, page, search, filterKey, key, scope: scopeOf };
+  const key = JSON.stringify([filterKey, order, page, readsMore]);
+  return { where, pageWhere, sort, page, readsMore, search, filterKey, key, scope: scopeOf };
 }
 
 /**
@@ -180,7 +183,7 @@ function pageStatement(em: EntityManager, query: ProductPageQuery): RenderedStat
       .select(relevance ? [columns, relevance] : [columns])
       .where(pageWhere())
       .orderBy(sort.orderBy())
-      .limit(page.size + 1)
+      .limit(query.readsMore ? page.size + 1 : page.size)
       .getKnexQuery()
       .toSQL();
   });

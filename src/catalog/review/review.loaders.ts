@@ -19,7 +19,7 @@ export function reviewCursor(scope: string, review: ReviewView): string {
 
 export interface ReviewPageKey {
   productId: number;
-  /** Rows to read: the page size plus one, to learn whether more follow. */
+  /** Rows to read: the page size, plus one when pageInfo asks whether more follow. */
   limit: number;
   after: CursorPosition | null;
 }
@@ -29,14 +29,21 @@ export interface ReviewPageKey {
  * distinct (N, cursor): a LATERAL join walks the (product_id, created_at desc, id desc) index once
  * per product and stops after N rows, instead of ranking every review of every product.
  */
-const groupOf = (k: ReviewPageKey) => `${k.limit}:${k.after?.value ?? ''}:${k.after?.id ?? ''}`;
-const keyOf = (k: ReviewPageKey) => `${k.productId}@${groupOf(k)}`;
+const groupOf = (k: ReviewPageKey) =>
+  k.after ? `${k.limit}:${k.after.value ?? ''}:${k.after.id}` : k.limit;
+/**
+ * A first page's key is a number (ids < 2³¹, limits < 128: a safe integer), cheap to make and
+ * hash for each of a response's hundreds of review lists; a page after a cursor's is a string.
+ */
+const keyOf = (k: ReviewPageKey): number | string =>
+  !k.after && k.limit < 128 ? k.productId * 128 + k.limit : `${k.productId}@${groupOf(k)}`;
 
 export function createReviewPageLoader(em: EntityManager) {
-  return new DataLoader<ReviewPageKey, ReviewView[], string>(
+  return new DataLoader<ReviewPageKey, ReviewView[], number | string>(
     async (keys) => {
-      const pages = new Map<string, ReviewView[]>(keys.map((k) => [keyOf(k), []]));
-      for (const group of groupBy(keys, groupOf)) {
+      // Per (limit, cursor), each product's page by its id: no key string is built per row.
+      const pages = new Map<number | string, Map<number, ReviewView[]>>();
+      for (const group of groupBy(keys, (k) => String(groupOf(k)))) {
         const { limit, after } = group[0]!; // shared by the whole group
         const productIds = group.map((k) => k.productId); // unique: DataLoader dedupes keys
         const rows = await selectRows<ReviewRow>(
@@ -54,11 +61,11 @@ export function createReviewPageLoader(em: EntityManager) {
             ? [intArrayParam(productIds), after.value, after.id, limit]
             : [intArrayParam(productIds), limit],
         );
-        for (const row of rows) {
-          pages.get(keyOf({ productId: row.productId, limit, after }))?.push(new ReviewView(row));
-        }
+        const byProduct = new Map<number, ReviewView[]>(productIds.map((id) => [id, []]));
+        for (const row of rows) byProduct.get(row.productId)?.push(new ReviewView(row));
+        pages.set(groupOf(group[0]!), byProduct);
       }
-      return keys.map((k) => pages.get(keyOf(k)) ?? []);
+      return keys.map((k) => pages.get(groupOf(k))?.get(k.productId) ?? []);
     },
     { cacheKeyFn: keyOf },
   );
