@@ -107,7 +107,9 @@ export function createContext(
   departure = new ClientDeparture(),
 ): Context {
   const sql = new SqlSpend();
-  const em = orm.em.fork({ loggerContext: sql.loggerContext() });
+  const em = orm.em.fork();
+  // Set, not passed to fork(), which deep-merges it into a copy: measurably slower per request.
+  em.setLoggerContext(sql.loggerContext());
   // A client that leaves takes its reads with it: their running SQL is cancelled.
   cancelReadsOnDeparture(em, departure);
   return new SessionContext(

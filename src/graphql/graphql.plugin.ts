@@ -8,6 +8,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createTokenVerifier } from '../auth/token-verifier';
+import { forkWithoutConfigSync } from '../db/driver';
 import type { Config } from '../config';
 import { watchDeparture } from '../http/client-disconnect';
 import type { Readiness } from '../http/health.plugin';
@@ -91,6 +92,8 @@ export const graphqlPlugin = fp(graphql, {
 
 async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Promise<void> {
   const { orm, config, logger, readiness } = options;
+  // Every request forks a session: without two needless config syncs (src/db/driver).
+  forkWithoutConfigSync(orm);
   const metrics = http.metrics;
   const verifyToken = createTokenVerifier(config);
   const limits = queryLimits(config);

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import fp from 'fastify-plugin';
 
 const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -28,6 +29,9 @@ async function requestLog(app: FastifyInstance): Promise<void> {
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    const level = QUIET_ROUTES.has(route) ? 'debug' : 'info';
+    // At a quieter level (LOG_LEVEL=warn) the line is not built at all.
+    if (!isLevelEnabled(request.log, level)) return done();
     const report = request.graphqlContext?.report;
     const line = {
       method: request.method,
@@ -40,8 +44,12 @@ async function requestLog(app: FastifyInstance): Promise<void> {
         errors: report.errorCodes,
       }),
     };
-    if (QUIET_ROUTES.has(route)) request.log.debug(line, 'request completed');
-    else request.log.info(line, 'request completed');
+    request.log[level](line, 'request completed');
     done();
   });
+}
+
+/** pino's check; a logger without one (Fastify's type allows it) writes every line. */
+function isLevelEnabled(log: FastifyBaseLogger, level: 'debug' | 'info'): boolean {
+  return (log as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled?.(level) ?? true;
 }

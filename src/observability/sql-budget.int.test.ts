@@ -28,6 +28,8 @@ async function spend(query: string, variables: Record<string, unknown> = {}): Pr
   return (response as unknown as { extensions: { sql: Spend } }).extensions.sql;
 }
 
+const byName = (name: string) => WORKLOADS.find((w) => w.name === name)!;
+
 describe('extensions.sql in development', () => {
   it.each([
     ['W1', 1], // the product with its category
@@ -44,7 +46,7 @@ describe('extensions.sql in development', () => {
   });
 
   it('attributes statements to the request that ran them, even when requests overlap', async () => {
-    const [w1, w3] = [WORKLOADS[0]!, WORKLOADS[2]!];
+    const [w1, w3] = [byName('W1'), byName('W3')];
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         i % 2 ? spend(w1.query, w1.variables(0)) : spend(w3.query, w3.variables(0)),

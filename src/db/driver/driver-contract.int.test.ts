@@ -12,6 +12,7 @@ import {
   announceStatement,
   cancelKeyOf,
   forgetPreparedStatement,
+  forkWithoutConfigSync,
   observeStatementUids,
   poolCounters,
   releasePooledClient,
@@ -22,11 +23,15 @@ import {
 } from '.';
 
 /**
- * What we rely on in knex's and pg's private parts (src/db/driver), checked against the real
+ * What we rely on in knex's, pg's and MikroORM's private parts (src/db/driver), checked against the real
  * engine and PostgreSQL. A failure here after an upgrade means the pin cannot be lifted as is:
  * each names the contract broken and where docs/dependencies.md says what to do.
  */
-async function contract(broken: string, anchor: 'knex' | 'pg', check: () => Promise<void>) {
+async function contract(
+  broken: string,
+  anchor: 'knex' | 'pg' | 'mikroorm',
+  check: () => Promise<void>,
+) {
   try {
     await check();
   } catch (error) {
@@ -257,4 +262,65 @@ describe('the driver internals we rely on', () => {
         }
       },
     ));
+  it("MikroORM's fork sets allowGlobalContext through Configuration#set, and sync derives nothing from it", () =>
+    contract(
+      'EntityManager#fork or Configuration#set/sync changed how allowGlobalContext is handled',
+      'mikroorm',
+      async () => {
+        const config = orm.config;
+        const own = Object.getOwnPropertyDescriptor(config, 'set');
+        const set = config.set.bind(config);
+        const keys: unknown[] = [];
+        config.set = (key, value) => {
+          keys.push([key, value]);
+          set(key, value);
+        };
+        try {
+          const before = config.get('allowGlobalContext');
+          orm.em.fork();
+          expect(keys).toEqual([
+            ['allowGlobalContext', true],
+            ['allowGlobalContext', before],
+          ]);
+        } finally {
+          if (own) Object.defineProperty(config, 'set', own);
+          else delete (config as { set?: unknown }).set;
+        }
+        // Prototype's own set (re-syncing): every other option, and the environment, unchanged.
+        const original = Object.getPrototypeOf(config) as typeof config;
+        const options = { ...config.getAll() };
+        const colors = process.env.MIKRO_ORM_COLORS;
+        const value = config.get('allowGlobalContext');
+        original.set.call(config, 'allowGlobalContext', !value);
+        original.set.call(config, 'allowGlobalContext', value);
+        expect(process.env.MIKRO_ORM_COLORS).toBe(colors);
+        for (const [key, option] of Object.entries(config.getAll())) {
+          expect([key, option]).toEqual([key, options[key as keyof typeof options]]);
+        }
+      },
+    ));
+
+  it('forkWithoutConfigSync: a fork no longer re-syncs the configuration; other keys still do', () => {
+    forkWithoutConfigSync(orm);
+    const config = orm.config;
+    // Configuration#sync is private: watched on the instance, as fork reaches it through set.
+    const watched = config as unknown as { sync: () => void };
+    let syncs = 0;
+    const sync = watched.sync;
+    watched.sync = () => {
+      syncs += 1;
+      sync.call(config);
+    };
+    try {
+      const before = config.get('allowGlobalContext');
+      const fork = orm.em.fork();
+      expect(fork).not.toBe(orm.em);
+      expect(syncs).toBe(0);
+      expect(config.get('allowGlobalContext')).toBe(before);
+      config.set('debug', config.get('debug'));
+      expect(syncs).toBe(1);
+    } finally {
+      watched.sync = sync;
+    }
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * Every access to knex's and pg's private parts, in one place: the reason pg and @mikro-orm/*
+ * Every access to knex's, pg's and MikroORM's private parts, in one place: the reason pg and @mikro-orm/*
  * are pinned exactly. Each is guarded by driver-contract.int.test.ts (docs/dependencies.md).
  */
 export {
@@ -22,3 +22,4 @@ export {
   cancelKeyOf,
   type PooledClient,
 } from './pg-client';
+export { forkWithoutConfigSync } from './mikro-fork';
