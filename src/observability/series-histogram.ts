@@ -20,16 +20,8 @@ type ExportedValue<T extends string> = MetricValueWithName<T> & {
   exemplar?: null;
 };
 
-/** Label values by position, down to a label set's series. */
-type Index = Map<string, unknown>;
-
-/** Stands for a label left out of an observation (no label value is expected to be it). */
+/** Stands for a label left out of an observation in a series' key (no value can be it). */
 const MISSING = '\u0000';
-
-/** A label value as prom-client keys it: numbers by their text. */
-function labelKey(value: string | number | undefined): string {
-  return typeof value === 'string' ? value : value === undefined ? MISSING : String(value);
-}
 
 /**
  * A prom-client Histogram (same name, labels, buckets and exposition, byte for byte) whose
@@ -38,9 +30,7 @@ function labelKey(value: string | number | undefined): string {
  * read after its SQL (docs/performance.md#per-request-overhead).
  */
 export class SeriesHistogram<T extends string> extends Histogram<T> {
-  /** Every label set observed, in the order of its first observation (prom-client's). */
-  private series: Series<T>[] = [];
-  private index: Index = new Map();
+  private readonly series = new Map<string, Series<T>>();
   private readonly bounds: readonly number[];
   private readonly names: readonly T[];
 
@@ -68,22 +58,15 @@ export class SeriesHistogram<T extends string> extends Histogram<T> {
   }
 
   private seriesOf(labels: LabelValues<T>): Series<T> {
-    // A tree of label values, in declared order: each lookup is by a string V8 has already
-    // hashed (no key is built per observation).
-    const names = this.names;
-    const last = names.length - 1;
-    let node = this.index;
-    for (let i = 0; i < last; i++) {
-      const value = labelKey(labels[names[i]!]);
-      let next = node.get(value) as Index | undefined;
-      if (!next) node.set(value, (next = new Map()));
-      node = next;
+    let key = '';
+    for (const name of this.names) {
+      const value = labels[name];
+      key += `${value === undefined ? MISSING : String(value)}\u0001`;
     }
-    const leaf = last < 0 ? '' : labelKey(labels[names[last]!]);
-    let series = node.get(leaf) as Series<T> | undefined;
+    let series = this.series.get(key);
     if (!series) {
       for (const name of Object.keys(labels)) {
-        if (!names.includes(name as T)) {
+        if (!this.names.includes(name as T)) {
           throw new Error(`Added label "${name}" is not included in initial labelset`);
         }
       }
@@ -93,8 +76,7 @@ export class SeriesHistogram<T extends string> extends Histogram<T> {
         sum: 0,
         count: 0,
       };
-      node.set(leaf, series);
-      this.series.push(series);
+      this.series.set(key, series);
     }
     return series;
   }
@@ -121,9 +103,7 @@ export class SeriesHistogram<T extends string> extends Histogram<T> {
   }
 
   override reset(): void {
-    // (prom-client resets in its constructor, before this class has its fields.)
-    this.series = [];
-    this.index = new Map();
+    this.series?.clear(); // prom-client resets before this class has its fields
   }
 
   override remove(...args: unknown[]): void {
@@ -132,11 +112,9 @@ export class SeriesHistogram<T extends string> extends Histogram<T> {
         ? args[0]
         : Object.fromEntries(this.names.map((name, i) => [name, args[i]]))
     ) as LabelValues<T>;
-    const kept = this.series.filter((series) =>
-      this.names.some((name) => series.labels[name] !== labels[name]),
-    );
-    this.reset();
-    for (const series of kept) Object.assign(this.seriesOf(series.labels), series);
+    for (const [key, series] of this.series) {
+      if (this.names.every((name) => series.labels[name] === labels[name])) this.series.delete(key);
+    }
   }
 
   /** What prom-client's Histogram exports, in its order: buckets, +Inf, sum, count. */
@@ -145,7 +123,7 @@ export class SeriesHistogram<T extends string> extends Histogram<T> {
     await collect?.call(this);
     const values: ExportedValue<T>[] = [];
     const bucket = `${name}_bucket`;
-    for (const { labels, buckets, sum, count } of this.series) {
+    for (const { labels, buckets, sum, count } of this.series.values()) {
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += buckets[i]!;
