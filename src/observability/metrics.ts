@@ -1,8 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { OperationGate } from '../graphql/operation-gate';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { poolStats } from '../db/pool-stats';
-import { SeriesHistogram } from './series-histogram';
 import { observeStatements } from './statement-events';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -17,14 +16,14 @@ export function createMetrics(orm: MikroORM) {
 
   const metrics = {
     registry,
-    httpDuration: new SeriesHistogram({
+    httpDuration: new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP requests by route and status',
       labelNames: ['method', 'route', 'status'] as const,
       buckets: SECONDS,
       registers: [registry],
     }),
-    operationDuration: new SeriesHistogram({
+    operationDuration: new Histogram({
       name: 'graphql_operation_duration_seconds',
       help: 'GraphQL operations by name, type and outcome (ok or error)',
       labelNames: ['operation', 'type', 'outcome'] as const,
@@ -43,7 +42,7 @@ export function createMetrics(orm: MikroORM) {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
-    sqlDuration: new SeriesHistogram({
+    sqlDuration: new Histogram({
       name: 'db_statement_duration_seconds',
       help: 'SQL statements run through the pool, by outcome',
       labelNames: ['outcome'] as const,

@@ -1,9 +1,8 @@
 import type { FormattedExecutionResult } from 'graphql';
-import type { Histogram, Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import type { Context } from '../graphql/context';
 import type { OperationConcern } from '../graphql/pipeline';
 import { operationLabeler } from './operation-report';
-import { SeriesHistogram } from './series-histogram';
 
 /**
  * The SQL budget of each operation, visible: what its session booked (src/observability/
@@ -19,7 +18,7 @@ export class SqlBudget {
     registry: Registry,
     private readonly options: { exposeInResponses: boolean },
   ) {
-    this.perOperation = new SeriesHistogram({
+    this.perOperation = new Histogram({
       name: 'graphql_operation_sql_statements',
       help: 'SQL statements per GraphQL operation, by operation name',
       labelNames: ['operation'] as const,
