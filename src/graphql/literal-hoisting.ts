@@ -1,5 +1,4 @@
 import {
-  coerceInputValue,
   GraphQLBoolean,
   GraphQLFloat,
   GraphQLID,
@@ -12,7 +11,6 @@ import {
   Kind,
   print,
   TypeInfo,
-  valueFromAST,
   visit,
   visitWithTypeInfo,
   type ArgumentNode,
@@ -75,8 +73,7 @@ const SCALARS = new Map<GraphQLScalarType, (node: ValueNode) => unknown>([
  * - a list or input object holding a variable;
  * - an input object whose type (at any depth) has a field default: graphql-jit refuses a
  *   variable that leaves such a field out, where the literal runs;
- * - scalars not in SCALARS, and any value whose variable form graphql-js would not coerce to
- *   exactly what it makes of the literal (checked on every hoist, not assumed).
+ * - scalars not in SCALARS, and a Float literal too large for a number (Infinity).
  */
 export function hoistLiterals(
   schema: GraphQLSchema,
@@ -103,7 +100,7 @@ export function hoistLiterals(
         if (typeInfo.getDirective()) return undefined;
         const type = typeInfo.getArgument()?.type;
         if (!type || node.value.kind === Kind.NULL) return undefined;
-        const value = variableValue(node.value, type);
+        const value = external(node.value, type);
         if (value === undefined) return undefined;
         const name = `${prefix}${declared.length}`;
         const variable = { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } as const;
@@ -138,24 +135,9 @@ export function hoistLiterals(
 }
 
 /**
- * The value a variable of `type` needs to stand for `literal`, or undefined when there is none
- * known to be exactly equivalent.
+ * The value a variable of `type` needs to stand for the (validated) literal `node`, or undefined
+ * when none is known to be exactly equivalent.
  */
-function variableValue(literal: ValueNode, type: GraphQLInputType): unknown {
-  const value = external(literal, type);
-  if (value === undefined) return undefined;
-  // graphql-js must make of the variable exactly what it makes of the literal.
-  const fromLiteral = valueFromAST(literal, type);
-  if (fromLiteral === undefined) return undefined;
-  let fromVariable: unknown;
-  try {
-    fromVariable = coerceInputValue(value, type);
-  } catch {
-    return undefined;
-  }
-  return sameValue(fromLiteral, fromVariable) ? value : undefined;
-}
-
 function external(node: ValueNode, type: GraphQLInputType): unknown {
   if (isNonNullType(type)) return node.kind === Kind.NULL ? undefined : external(node, type.ofType);
   if (node.kind === Kind.NULL) return null;
@@ -189,20 +171,6 @@ function isNumber(node: ValueNode): node is ValueNode & { value: string } {
 
 function finite(value: number): number | undefined {
   return Number.isFinite(value) ? value : undefined;
-}
-
-/** Coerced values compared: primitives by Object.is, lists and objects (any prototype) deeply. */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every(
-    (key) =>
-      Object.prototype.hasOwnProperty.call(b, key) &&
-      sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
-  );
 }
 
 function typeNode(type: GraphQLInputType): TypeNode {
