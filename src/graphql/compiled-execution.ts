@@ -377,10 +377,12 @@ function hashKeyOf(hash: string, operationName: string | null | undefined): stri
  * compiled answer could differ from graphql-js's, in this one place (each has its test in
  * compiled-execution.int.test.ts; the fuzzer in equivalence.int.test.ts looks for more).
  *
- * - A string literal anywhere (an argument, a default value): graphql-jit 0.8.9 writes literal
- *   values into the code it generates and turns a string holding one of its internal markers
- *   into code, so nothing a client wrote but names and numbers reaches generated code (clients
- *   pass strings as variables, which are data at run time).
+ * It is asked of the hoisted form (literal-hoisting.ts), whose literal arguments are variables.
+ *
+ * - A string literal left (a default value, a directive's argument, one hoisting keeps): graphql-
+ *   jit 0.8.9 writes literal values into the code it generates and turns a string holding one
+ *   of its internal markers into code, so nothing a client wrote but names and numbers reaches
+ *   generated code (hoisted strings are variables, which are data at run time).
  * - A variable nested in an input-object or list literal: graphql-jit fills an absent one with
  *   null, overriding the field's default, where graphql-js leaves the field out.
  * - A response key that is a property of Object.prototype, or an alias starting with `__`:

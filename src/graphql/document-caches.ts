@@ -18,7 +18,7 @@ const DOCUMENT_FIXED_BYTES = 4 * 1024;
 const AST_NODE_BYTES = 500;
 const COMPILED_FIXED_BYTES = 8 * 1024;
 const COMPILED_FIELD_BYTES = 4 * 1024;
-const TEXT_ENTRY_FIXED_BYTES = 1024;
+const TEXT_ENTRY_FIXED_BYTES = 2 * 1024;
 
 /** A parsed document's heap: its source text (the AST's `loc` keeps it) and its nodes. */
 export function documentBytes(document: DocumentNode): number {
@@ -53,8 +53,12 @@ export function textEntryBytes(
   literals: Record<string, unknown> | undefined,
   fieldLocations: number,
 ): number {
-  // Their JSON at two bytes a character, doubled for the objects and numbers holding them.
-  const values = literals ? 2 * SOURCE_BYTES_PER_CHAR * JSON.stringify(literals).length : 0;
+  // Their JSON at two bytes a character, doubled for the objects and numbers holding them, and
+  // a property each (an object of many turns into a dictionary).
+  const values = literals
+    ? 2 * SOURCE_BYTES_PER_CHAR * JSON.stringify(literals).length +
+      64 * Object.keys(literals).length
+    : 0;
   return (
     TEXT_ENTRY_FIXED_BYTES +
     SOURCE_BYTES_PER_CHAR * (key.length + form.length) +
