@@ -266,7 +266,8 @@ export class CompiledExecution {
     if (request.extensions?.persistedQuery) {
       const hashKey = hashKeyOf(queryHash, request.operationName);
       if (!this.texts.has(hashKey)) {
-        this.texts.set(hashKey, entry);
+        // Shares the text's entry: the key alone is new memory.
+        this.texts.set(hashKey, entry, { size: 2 * hashKey.length + 64 });
         this.queries.peek(entry.form)?.texts.add(hashKey);
       }
     }
