@@ -134,15 +134,116 @@ describe('queries compiled after their second run', () => {
     expect(runs[2]).toEqual(runs[0]);
   });
 
-  it('leaves documents with string literals to graphql-js: nothing a client wrote becomes code', async () => {
-    // graphql-jit 0.8.9 would turn this literal into `new Date(…)` code in the compiled query.
+  it('compiles a document with string literals without writing them into code', async () => {
+    // graphql-jit 0.8.9 would turn this literal into `new Date(…)` code in the compiled query:
+    // hoisted into a variable, it is data at run time (literal-hoisting.ts).
     const injection = `{ products(search: "__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d(globalThis.__compiledInjection=1,0)") { totalCount } }`;
-    const skippedBefore = await compiledDocuments(server, 'skipped');
+    const compiledBefore = await compiledDocuments(server);
     for (let i = 0; i < 3; i++) {
       expect(await server.gql(injection)).toMatchObject({ data: { products: { totalCount: 0 } } });
     }
     expect((globalThis as { __compiledInjection?: unknown }).__compiledInjection).toBeUndefined();
+    expect(await compiledDocuments(server)).toBe(compiledBefore + 1);
+  });
+
+  it('leaves a string literal that cannot be hoisted (a variable default) to graphql-js', async () => {
+    const document = `query Defaulted($search: String = "__MAGIC_DATE__x(globalThis.__compiledInjection=1,0)") { products(search: $search) { totalCount } }`;
+    const skippedBefore = await compiledDocuments(server, 'skipped');
+    for (let i = 0; i < 3; i++) {
+      expect(await server.gql(document)).toMatchObject({ data: { products: { totalCount: 0 } } });
+    }
+    expect((globalThis as { __compiledInjection?: unknown }).__compiledInjection).toBeUndefined();
     expect(await compiledDocuments(server, 'skipped')).toBe(skippedBefore + 1);
+  });
+
+  it('compiles every literal variant of a document once, each answering its own literals', async () => {
+    const ids = await server.sql<{ id: number }>('select id from product order by id');
+    const compiledBefore = await compiledDocuments(server);
+    // Ids of other lengths, an unknown one, a layout of its own: one form.
+    const texts = [
+      ...ids.map(
+        ({ id }) => `{ product(id: "${id}") { id name reviews(first: 2) { totalCount } } }`,
+      ),
+      '{ product(id: "999999999") { id name reviews(first: 2) { totalCount } } }',
+      `{product(id:${ids[0]!.id}){id name reviews(first:2){totalCount}}}`,
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const text of texts) {
+        const id = /id: ?"?(\d+)/.exec(text)![1]!;
+        const answer = await server.gql(text);
+        expect(answer.errors).toBeUndefined();
+        expect(answer.data).toEqual({
+          product: id === '999999999' ? null : expect.objectContaining({ id }),
+        });
+      }
+    }
+    expect(await compiledDocuments(server)).toBe(compiledBefore + 1);
+  });
+
+  it("reports errors at the variant's own locations, not those of the text first compiled", async () => {
+    const variant = (id: string, after: string) =>
+      `{ a: product(id: "${id}") { name } b: product(id: "${productId}") { reviews(first: 1, after: "${after}") { totalCount } } }`;
+    const compiledBefore = await compiledDocuments(server);
+    // The form is compiled from the first text; the next ones' fields sit further right.
+    for (const [id, after] of [
+      ['1', 'x'],
+      ['1', 'x'],
+      ['123456', 'not-a-cursor'],
+      ['12', 'not-a-cursor-either'],
+    ] as const) {
+      const text = variant(id, after);
+      for (let i = 0; i < 2; i++) {
+        const failed = await server.gql(text);
+        expect(failed.errors).toEqual([
+          expect.objectContaining({
+            path: ['b', 'reviews'],
+            locations: [{ line: 1, column: text.indexOf('reviews(') + 1 }],
+          }),
+        ]);
+      }
+    }
+    expect(await compiledDocuments(server)).toBe(compiledBefore + 1);
+  });
+
+  it('refuses a bad literal with the same validation error once its form is compiled', async () => {
+    const variant = (minPrice: string, id: string) =>
+      `{ products(first: 1, filter: { minPrice: ${minPrice} }) { totalCount } product(id: ${id}) { id } }`;
+    const bad = [variant('"1,50"', `"${productId}"`), variant('"1.50"', '1.5')];
+    // Before the form is compiled, then after: the same refusal, word for word.
+    const before = await Promise.all(bad.map((text) => postRaw(server, text)));
+    expect(JSON.parse(before[0]!.body)).toMatchObject({
+      errors: [{ message: expect.stringContaining('Decimal must be a plain decimal number') }],
+    });
+    expect(JSON.parse(before[1]!.body)).toMatchObject({
+      errors: [
+        {
+          message: expect.stringContaining('ID cannot represent'),
+          locations: [{ line: 1, column: bad[1]!.lastIndexOf('1.5') + 1 }],
+        },
+      ],
+    });
+    const compiledBefore = await compiledDocuments(server);
+    const good = variant('"1.50"', `"${productId}"`);
+    for (let i = 0; i < 3; i++) expect((await server.gql(good)).errors).toBeUndefined();
+    expect(await compiledDocuments(server)).toBe(compiledBefore + 1);
+    for (let i = 0; i < 2; i++) {
+      expect(await Promise.all(bad.map((text) => postRaw(server, text)))).toEqual(before);
+    }
+  });
+
+  it("keeps the client's own variables apart from the hoisted ones, whatever their names", async () => {
+    const text = `query Named($_lit0: ID!, $__lit0: Int) {
+      a: product(id: $_lit0) { id reviews(first: $__lit0) { totalCount } }
+      b: product(id: "${productId}") { id reviews(first: 1) { totalCount } }
+    }`;
+    const other = (await server.sql<{ id: number }>('select min(id) as id from product'))[0]!.id;
+    for (let i = 0; i < 3; i++) {
+      const answer = await server.gql(text, { _lit0: String(other), __lit0: 2 });
+      expect(answer.data).toEqual({
+        a: { id: String(other), reviews: { totalCount: 3 } },
+        b: { id: String(productId), reviews: { totalCount: 3 } },
+      });
+    }
   });
 
   it('leaves response keys of Object.prototype to graphql-js (byte for byte, every run)', async () => {

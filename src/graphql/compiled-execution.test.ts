@@ -134,3 +134,79 @@ describe('shadow execution', () => {
     expect(mismatches).toEqual([]);
   });
 });
+
+/**
+ * Literal variants (literal-hoisting.ts): one compiled query per form, and the texts that lead
+ * to it bounded in bytes like every other cache here, never keeping a compiled query alive that
+ * its own cache let go.
+ */
+describe('literal variants', () => {
+  const schema = buildSchema('type Query { item(id: ID!): String other(n: Int): String }');
+  const fields = schema.getQueryType()!.getFields();
+  fields.item!.resolve = (_, { id }) => `item ${String(id)}`;
+  fields.other!.resolve = (_, { n }) => `other ${String(n)}`;
+
+  async function serverWith(cacheBytes: number) {
+    const outcomes: string[] = [];
+    const compiledExecution = new CompiledExecution(
+      schema,
+      1,
+      { compiled: (outcome) => void outcomes.push(outcome), logger: pino({ level: 'silent' }) },
+      cacheBytes,
+    );
+    const pipeline = new OperationPipeline(schema, compiledExecution, []);
+    const server = new ApolloServer<Context>({
+      gateway: fixedSchemaGateway(schema, pipeline.executor),
+      plugins: [ApolloServerPluginCacheControlDisabled(), pipeline.apolloPlugin],
+    });
+    await server.start();
+    const run = async (query: string) => {
+      const response = await server.executeOperation(
+        { query },
+        { contextValue: { report: { errorCodes: [] } } as unknown as Context },
+      );
+      return response.body.kind === 'single' ? response.body.singleResult : undefined;
+    };
+    return { server, run, outcomes, compiledExecution };
+  }
+
+  it('share one compiled query, and their texts stay within the budget', async () => {
+    const budget = 64 * 1024;
+    const { server, run, outcomes, compiledExecution } = await serverWith(budget);
+    try {
+      for (let i = 0; i < 300; i++) {
+        expect(await run(`{ item(id: "${i}") }`)).toEqual({ data: { item: `item ${i}` } });
+        expect(compiledExecution.bytes).toBeLessThanOrEqual(budget + 2 * 1024 * 1024);
+      }
+      expect(outcomes).toEqual(['ok']);
+      // The texts' share of the budget (a quarter) holds a few linked texts, not 300.
+      expect(compiledExecution.bytes).toBeLessThanOrEqual(budget);
+      expect(
+        compiledExecution.compiledOperation({ text: '{ item(id: "299") }' }, null),
+      ).toBeDefined();
+      expect(
+        compiledExecution.compiledOperation({ text: '{ item(id: "0") }' }, null),
+      ).toBeUndefined();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('let go of their texts when the compiled query they share is let go', async () => {
+    // Room for one compiled query of one field and one of nine (45 KB): not for both.
+    const { server, run, outcomes, compiledExecution } = await serverWith(60 * 1024);
+    try {
+      await run('{ item(id: "1") }');
+      expect(
+        compiledExecution.compiledOperation({ text: '{ item(id: "1") }' }, null),
+      ).toBeDefined();
+      await run(`{ ${Array.from({ length: 9 }, (_, i) => `a${i}: other(n: ${i})`).join(' ')} }`);
+      expect(outcomes).toEqual(['ok', 'ok']);
+      expect(
+        compiledExecution.compiledOperation({ text: '{ item(id: "1") }' }, null),
+      ).toBeUndefined();
+    } finally {
+      await server.stop();
+    }
+  });
+});

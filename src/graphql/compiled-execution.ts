@@ -10,14 +10,17 @@ import {
   type ASTNode,
   type DocumentNode,
   type ExecutionResult,
+  type GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SourceLocation,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import type { AppLogger } from '../logger';
-import { compiledBytes } from './document-caches';
+import { compiledBytes, documentBytes, textEntryBytes } from './document-caches';
+import { hoistLiterals, type HoistedDocument } from './literal-hoisting';
 import { compareOutcomes, type ShadowMismatch } from './shadow-execution';
 
 /**
@@ -32,16 +35,38 @@ export type CompileOutcome = 'ok' | 'failed' | 'skipped';
 
 /** A query compiled for one document and operation, with what Apollo made of the document. */
 export interface CompiledOperation {
+  /** Shared by every literal variant of the document (literal-hoisting.ts). */
   query: CompiledQuery;
   /** Apollo's parsed document (read only: it is shared by every operation of the document). */
   document: DocumentNode;
   operation: OperationDefinitionNode;
   /** The operation's name, as Apollo resolved it (the request may have named none). */
   operationName: string | null;
+  /** This document's literals, passed to `query` as the variables they became. */
+  literals?: Record<string, unknown> | undefined;
+  /** Where this document's fields are, by where they were in the document `query` was made from. */
+  relocation?: Map<string, SourceLocation> | undefined;
 }
 
 /** A compiled run's outcome: a result (with or without errors), or what it threw. */
 export type CompiledOutcome = ExecutionResult | { thrown: unknown };
+
+/**
+ * What is known of a document's text: its normalized form (the key of its compiled query, its
+ * literals' values, its fields' locations) and, once linked, its compiled operation (null: its
+ * form is not compiled). The normalization's own cache: text → form, bounded in bytes.
+ */
+interface TextEntry {
+  form: string;
+  literals: Record<string, unknown> | undefined;
+  fieldLocations: number[];
+  compiled?: CompiledOperation | null;
+}
+
+/** A compiled query shared by the texts of one form, and which texts use it (dropped with it). */
+type SharedQuery =
+  | { query: CompiledQuery; fieldLocations: number[]; texts: Set<string>; bytes: number }
+  | { none: true; texts: Set<string> };
 
 /**
  * Executes queries as functions compiled for their document (graphql-jit), once a document has
@@ -49,6 +74,10 @@ export type CompiledOutcome = ExecutionResult | { thrown: unknown };
  * through graphql-js as usual. The compiled form does once, ahead of time, what graphql-js
  * re-derives on every run (docs/performance.md#compiled-execution). Waiting for a second run
  * keeps one-off documents (a Playground session, a scan) from paying the compile.
+ *
+ * Literal arguments are hoisted into variables first (literal-hoisting.ts): documents that
+ * differ only in their literals (`product(id: "1")`, `product(id: "2")`) count their runs
+ * together and share one compiled query (docs/performance.md#literal-documents).
  *
  * Mutations stay with graphql-js: they are rare, and their serial execution is where a
  * difference in semantics would cost most.
@@ -58,7 +87,7 @@ export type CompiledOutcome = ExecutionResult | { thrown: unknown };
  * before Apollo is involved at all (compiledOperation).
  */
 export class CompiledExecution {
-  /** Documents' runs so far, until compiled. */
+  /** Forms' runs so far, until compiled. */
   private readonly runs = new LRUCache<string, { count: number }>({
     maxSize: COUNTED_RUNS_BYTES,
     sizeCalculation: (_, key) => 2 * key.length + 64,
@@ -66,9 +95,10 @@ export class CompiledExecution {
   /**
    * By the operation's name as requested and the SHA-256 of the document's text (the fast path
    * looks them up before anything is parsed), sized in bytes as measured (document-caches.ts).
-   * `{ none: true }`: tried, not compiled; that document stays with graphql-js.
    */
-  private readonly compiled: LRUCache<string, CompiledOperation | { none: true }>;
+  private readonly texts: LRUCache<string, TextEntry>;
+  /** Compiled queries by form (the requested name and the SHA-256 of the normalized text). */
+  private readonly queries: LRUCache<string, SharedQuery>;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -79,19 +109,30 @@ export class CompiledExecution {
       /** Tests only: graphql-js shadows every compiled run; differences are reported here. */
       shadowMismatch?: (mismatch: ShadowMismatch) => void;
     },
-    /** Heap the compiled queries may take, in bytes. */
+    /** Heap the compiled queries (3/4) and the texts' forms (1/4) may take, in bytes. */
     cacheBytes = 64 * 1024 * 1024,
   ) {
-    this.compiled = new LRUCache({
-      maxSize: cacheBytes,
+    this.texts = new LRUCache({
+      maxSize: Math.max(1, Math.floor(cacheBytes / 4)),
       sizeCalculation: (entry, key) =>
-        2 * key.length + ('none' in entry ? 64 : compiledBytes(entry.document)),
+        textEntryBytes(key, entry.form, entry.literals, entry.fieldLocations.length) +
+        (entry.compiled ? documentBytes(entry.compiled.document) : 0),
+      // A text no longer keeps its compiled query.
+      dispose: (entry, key) => this.queries.peek(entry.form)?.texts.delete(key),
+    });
+    this.queries = new LRUCache({
+      maxSize: Math.max(1, cacheBytes - Math.floor(cacheBytes / 4)),
+      // A compiled query let go takes its texts' links with it: none keeps it alive unbooked.
+      dispose: (shared, _form, reason) => {
+        if (reason === 'set') return;
+        for (const text of [...shared.texts]) this.texts.delete(text);
+      },
     });
   }
 
-  /** Heap the compiled queries and run counters take, as their entries were sized. */
+  /** Heap the compiled queries, the texts' forms and run counters take, as sized. */
   get bytes(): number {
-    return this.compiled.calculatedSize + this.runs.calculatedSize;
+    return this.queries.calculatedSize + this.texts.calculatedSize + this.runs.calculatedSize;
   }
 
   /**
@@ -109,8 +150,7 @@ export class CompiledExecution {
       'text' in requested
         ? keyOf(sha256(requested.text), operationName)
         : hashKeyOf(requested.hash, operationName);
-    const compiled = this.compiled.get(key);
-    return compiled && 'none' in compiled ? undefined : compiled;
+    return this.texts.get(key)?.compiled ?? undefined;
   }
 
   /** Runs `compiled` with `contextValue`: its result, or what it threw. */
@@ -120,13 +160,21 @@ export class CompiledExecution {
     variables: Record<string, unknown> | null | undefined,
   ): Promise<CompiledOutcome> {
     let outcome: CompiledOutcome;
+    // The literals' variables are named apart from the client's (they win over any it added).
+    const values = compiled.literals ? { ...variables, ...compiled.literals } : (variables ?? {});
     try {
-      outcome = await compiled.query.query(undefined, contextValue, variables ?? {});
+      outcome = await compiled.query.query(undefined, contextValue, values);
     } catch (thrown) {
       // Thrown, not reported: graphql-jit reads a field without a resolver unguarded, so a
       // value that throws when read fails the whole run (graphql-js would make it a field
       // error). Apollo's execution step rethrows it (pipeline.ts).
       outcome = { thrown };
+    }
+    if (compiled.relocation && 'errors' in outcome && outcome.errors) {
+      outcome = {
+        ...outcome,
+        errors: outcome.errors.map((e) => relocated(e, compiled.relocation!)),
+      };
     }
     if (this.observer.shadowMismatch) await this.shadow(compiled, contextValue, variables, outcome);
     return outcome;
@@ -136,6 +184,7 @@ export class CompiledExecution {
    * Tests only: runs graphql-js after a compiled run, on the same context (its loaders may
    * answer from their cache: the answer must be the same), and reports any difference. The
    * shadow's SQL is taken back off the operation's spend, so the SQL budget sees one run.
+   * graphql-js runs the document as the client wrote it: literals, not hoisted variables.
    */
   private async shadow(
     compiled: CompiledOperation,
@@ -159,7 +208,7 @@ export class CompiledExecution {
     }
   }
 
-  /** The document's compiled operation, once it has run often enough to be compiled; else none. */
+  /** The document's compiled operation, once its form has run often enough to be compiled. */
   compiledFor(
     requestContext: GraphQLRequestContextResponseForOperation<object>,
   ): CompiledOperation | undefined {
@@ -172,48 +221,96 @@ export class CompiledExecution {
     // As requested, not as resolved: the fast path has only the request to go by. Apollo's
     // queryHash is the text's SHA-256 (or, for a persisted query, the hash it was registered by).
     const key = keyOf(queryHash, request.operationName);
-    let compiled = this.compiled.get(key);
-    if (!compiled) {
-      let counter = this.runs.get(key);
-      if (!counter) this.runs.set(key, (counter = { count: 0 }));
-      counter.count += 1;
-      if (counter.count < this.compileAfter) return;
-      this.runs.delete(key);
-      const query = this.compile(source, document, operationName);
-      compiled = 'none' in query ? query : { query, document, operation, operationName };
-      this.compiled.set(key, compiled);
+    let entry = this.texts.get(key);
+    if (!entry) {
+      // Apollo's document, read only (the hoisted form copies what it changes).
+      const form = hoistLiterals(this.schema, document, operation);
+      entry = {
+        form: keyOf(sha256(form.text), request.operationName),
+        literals: form.values,
+        fieldLocations: form.fieldLocations,
+      };
+      this.texts.set(key, entry);
     }
-    if ('none' in compiled) return;
+    if (entry.compiled === undefined) {
+      let shared = this.queries.get(entry.form);
+      if (!shared) {
+        let counter = this.runs.get(entry.form);
+        if (!counter) this.runs.set(entry.form, (counter = { count: 0 }));
+        counter.count += 1;
+        if (counter.count < this.compileAfter) return;
+        this.runs.delete(entry.form);
+        shared = this.compile(source, operationName);
+        this.queries.set(entry.form, shared, { size: sharedBytes(entry.form, shared) });
+      }
+      const compiled: CompiledOperation | null =
+        'none' in shared
+          ? null
+          : {
+              query: shared.query,
+              document,
+              operation,
+              operationName,
+              literals: entry.literals,
+              relocation: relocation(shared.fieldLocations, entry.fieldLocations),
+            };
+      entry = { ...entry, compiled };
+      this.texts.set(key, entry);
+      shared.texts.add(key);
+    }
+    const { compiled } = entry;
+    if (!compiled) return;
     // A persisted query is found by its hash too, as its client asks for it (Apollo checked that
     // the hash is the text's when the client registered it). Only a persisted query: Apollo
     // answers a hash it was never given as unknown.
-    if (queryHash && request.extensions?.persistedQuery) {
+    if (request.extensions?.persistedQuery) {
       const hashKey = hashKeyOf(queryHash, request.operationName);
-      // Shares the compiled form: the key alone is new memory.
-      if (!this.compiled.has(hashKey))
-        this.compiled.set(hashKey, compiled, { size: 2 * hashKey.length + 64 });
+      if (!this.texts.has(hashKey)) {
+        // Shares the text's entry: the key alone is new memory.
+        this.texts.set(hashKey, entry, { size: 2 * hashKey.length + 64 });
+        this.queries.peek(entry.form)?.texts.add(hashKey);
+      }
     }
     return compiled;
   }
 
   /**
-   * Checks Apollo's parsed document (reading it only), then compiles a parse of its own: graphql-
-   * jit marks the AST it is given, and Apollo's is shared by every operation of the document.
+   * Compiles a parse of its own, hoisted as Apollo's was (graphql-jit marks the AST it is given,
+   * and Apollo's is shared by every operation of the document), after checking the hoisted form.
    */
-  private compile(source: string, shared: DocumentNode, operationName: string | null) {
-    const none = { none: true } as const;
-    const unsafe = source.length > MAX_COMPILED_SOURCE ? 'too long' : notCompilable(shared);
+  private compile(source: string, operationName: string | null): SharedQuery {
+    const none = { none: true, texts: new Set<string>() } as const;
     const { observer } = this;
-    if (unsafe) {
+    let unsafe: string | undefined = source.length > MAX_COMPILED_SOURCE ? 'too long' : undefined;
+    let form: HoistedDocument | undefined;
+    if (!unsafe) {
+      const parsed = parse(source);
+      const operation = parsed.definitions.find(
+        (d): d is OperationDefinitionNode =>
+          d.kind === Kind.OPERATION_DEFINITION &&
+          (operationName === null || d.name?.value === operationName),
+      );
+      if (!operation) unsafe = 'no operation';
+      else {
+        form = hoistLiterals(this.schema, parsed, operation);
+        unsafe = notCompilable(form.document);
+      }
+    }
+    if (unsafe || !form) {
       observer.compiled('skipped');
       observer.logger.debug({ operationName, reason: unsafe }, 'query not compiled');
       return none;
     }
     try {
-      const query = compileQuery(this.schema, parse(source), operationName ?? undefined);
+      const query = compileQuery(this.schema, form.document, operationName ?? undefined);
       if (isCompiledQuery(query)) {
         observer.compiled('ok');
-        return query;
+        return {
+          query,
+          fieldLocations: form.fieldLocations,
+          texts: new Set(),
+          bytes: compiledBytes(form.document),
+        };
       }
       observer.logger.warn({ operationName, errors: query.errors }, 'query not compiled');
     } catch (error) {
@@ -222,6 +319,35 @@ export class CompiledExecution {
     observer.compiled('failed');
     return none;
   }
+}
+
+/**
+ * Line:column of a field in the document a query was compiled from → where that field is in
+ * this text (graphql-jit writes the first text's locations into the code it generates; a
+ * variant with longer literals or another layout has its fields elsewhere). None: the same.
+ */
+function relocation(compiledAt: number[], own: number[]): Map<string, SourceLocation> | undefined {
+  let moved: Map<string, SourceLocation> | undefined;
+  for (let i = 0; i + 1 < compiledAt.length; i += 2) {
+    if (compiledAt[i] === own[i] && compiledAt[i + 1] === own[i + 1]) continue;
+    moved ??= new Map();
+    moved.set(`${compiledAt[i]}:${compiledAt[i + 1]}`, { line: own[i]!, column: own[i + 1]! });
+  }
+  return moved;
+}
+
+/** graphql-jit's error, with its locations moved to this text's (its properties are frozen). */
+function relocated(error: GraphQLError, moved: Map<string, SourceLocation>): GraphQLError {
+  if (!error.locations?.length) return error;
+  const locations = error.locations.map((l) => moved.get(`${l.line}:${l.column}`) ?? l);
+  return Object.create(Object.getPrototypeOf(error) as object, {
+    ...Object.getOwnPropertyDescriptors(error),
+    locations: { value: locations, enumerable: true },
+  }) as GraphQLError;
+}
+
+function sharedBytes(form: string, shared: SharedQuery): number {
+  return 2 * form.length + ('none' in shared ? 64 : shared.bytes);
 }
 
 /** A GraphQL name (an operation's): the keys below rely on it. */
@@ -252,10 +378,12 @@ function hashKeyOf(hash: string, operationName: string | null | undefined): stri
  * compiled answer could differ from graphql-js's, in this one place (each has its test in
  * compiled-execution.int.test.ts; the fuzzer in equivalence.int.test.ts looks for more).
  *
- * - A string literal anywhere (an argument, a default value): graphql-jit 0.8.9 writes literal
- *   values into the code it generates and turns a string holding one of its internal markers
- *   into code, so nothing a client wrote but names and numbers reaches generated code (clients
- *   pass strings as variables, which are data at run time).
+ * It is asked of the hoisted form (literal-hoisting.ts), whose literal arguments are variables.
+ *
+ * - A string literal left (a default value, a directive's argument, one hoisting keeps): graphql-
+ *   jit 0.8.9 writes literal values into the code it generates and turns a string holding one
+ *   of its internal markers into code, so nothing a client wrote but names and numbers reaches
+ *   generated code (hoisted strings are variables, which are data at run time).
  * - A variable nested in an input-object or list literal: graphql-jit fills an absent one with
  *   null, overriding the field's default, where graphql-js leaves the field out.
  * - A response key that is a property of Object.prototype, or an alias starting with `__`:

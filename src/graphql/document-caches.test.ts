@@ -1,9 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
-import { parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import {
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery } from 'graphql-jit';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { compiledBytes, documentBytes } from './document-caches';
+import { createHash } from 'node:crypto';
+import { compiledBytes, documentBytes, textEntryBytes } from './document-caches';
+import { hoistLiterals } from './literal-hoisting';
 import { buildCatalogSchema } from './schema';
 
 /**
@@ -31,6 +40,30 @@ const SHAPES: Record<string, (i: number) => string> = {
     `query F${i} { ${Array.from({ length: 20 }, (_, k) => `a${k}: product(id: ${i * 20 + k}) { ...F }`).join(' ')} } fragment F on Product { id name price category { id name slug } reviews(first: 2) { edges { node { id rating } } } }`,
   'a 20 KB comment': (i) => `# ${'x'.repeat(20_000)}\nquery C${i} { product(id: ${i}) { id } }`,
 };
+
+/** Texts with literals, whose forms hold their values (compiled as hoisted: literal-hoisting.ts). */
+const LITERAL_SHAPES: Record<string, (i: number) => string> = {
+  ...SHAPES,
+  'string literals': (i) =>
+    `{ a: product(id: "${i}") { id } products(search: "lamp ${i}", filter: { text: "${'t'.repeat(200)}${i}", minPrice: "${i}.50" }) { totalCount } }`,
+};
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A text's hoisted form as CompiledExecution keeps it until linked (its key, form, values). */
+function textEntry(schema: GraphQLSchema, source: string) {
+  const document = parse(source);
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  )!;
+  const form = hoistLiterals(schema, document, operation);
+  return {
+    key: `*:${sha(source)}`,
+    form: `*:${sha(form.text)}`,
+    literals: form.values,
+    fieldLocations: form.fieldLocations,
+  };
+}
 
 /** Heap retained per document by `make`, over `count` distinct documents. */
 function measuredBytes(count: number, make: (i: number) => unknown): number {
@@ -62,4 +95,18 @@ describe('document cache sizes', () => {
     // Not wildly more either: a budget should hold about what it says.
     expect(compiledBytes(example)).toBeLessThan(4 * compiled);
   });
+
+  it.each(Object.entries(LITERAL_SHAPES))(
+    'book a text form no smaller than %s',
+    async (_name, shape) => {
+      schema ??= await buildCatalogSchema();
+      const entry = textEntry(schema, shape(0));
+      // Warmed up: the code hoisting runs is not a text's.
+      for (let i = 0; i < 200; i++) textEntry(schema, shape(i + 8000));
+      const forms = measuredBytes(count, (i) => textEntry(schema, shape(i + 9000)));
+      expect(
+        textEntryBytes(entry.key, entry.form, entry.literals, entry.fieldLocations.length),
+      ).toBeGreaterThanOrEqual(forms);
+    },
+  );
 });

@@ -18,6 +18,7 @@ const DOCUMENT_FIXED_BYTES = 4 * 1024;
 const AST_NODE_BYTES = 500;
 const COMPILED_FIXED_BYTES = 8 * 1024;
 const COMPILED_FIELD_BYTES = 4 * 1024;
+const TEXT_ENTRY_FIXED_BYTES = 2 * 1024;
 
 /** A parsed document's heap: its source text (the AST's `loc` keeps it) and its nodes. */
 export function documentBytes(document: DocumentNode): number {
@@ -38,6 +39,31 @@ export function compiledBytes(document: DocumentNode): number {
     COMPILED_FIXED_BYTES +
     COMPILED_FIELD_BYTES * expandedSelections(document) +
     SOURCE_BYTES_PER_CHAR * sourceLength(document)
+  );
+}
+
+/**
+ * A text's normalized form (literal-hoisting.ts), until its compiled query is linked: its key,
+ * the form's key, its literals' values (bounded by the text they came from) and its fields'
+ * locations. A linked text keeps Apollo's document too, booked at documentBytes.
+ */
+export function textEntryBytes(
+  key: string,
+  form: string,
+  literals: Record<string, unknown> | undefined,
+  fieldLocations: number,
+): number {
+  // Their JSON at two bytes a character, doubled for the objects and numbers holding them, and
+  // a property each (an object of many turns into a dictionary).
+  const values = literals
+    ? 2 * SOURCE_BYTES_PER_CHAR * JSON.stringify(literals).length +
+      64 * Object.keys(literals).length
+    : 0;
+  return (
+    TEXT_ENTRY_FIXED_BYTES +
+    SOURCE_BYTES_PER_CHAR * (key.length + form.length) +
+    values +
+    16 * fieldLocations
   );
 }
 

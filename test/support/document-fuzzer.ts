@@ -7,6 +7,8 @@ import {
   isInputObjectType,
   isListType,
   isNonNullType,
+  parse,
+  visit,
   type GraphQLArgument,
   type GraphQLInputType,
   type GraphQLSchema,
@@ -54,6 +56,11 @@ class EnumLiteral {
   constructor(readonly name: string) {}
 }
 
+/** A number literal printed as written (a JSON number would lose its text). */
+class NumberText {
+  constructor(readonly text: string) {}
+}
+
 const ALIASES = [
   '__proto__',
   'constructor',
@@ -73,10 +80,22 @@ const STRINGS = [
   'héllo "quoted" \\ \n',
   'x'.repeat(300),
   'not-a-cursor',
+  // Literals are hoisted into variables (src/graphql/literal-hoisting.ts): what a string holds
+  // must stay data, never code or keys.
+  '__proto__',
+  'constructor',
+  '${globalThis.x}`',
+  "'); globalThis.x = 1; ('",
+  '\\"\\u0041\\',
+  '\u2028\u2029\u0000\u001f',
+  '日本語 🎉 \ud83d',
+  '__MAGIC_DATE__0(globalThis.x=1)',
 ];
 const INTS = [0, 1, 2, 3, 5, -1, 50, 101, 2147483647, -2147483648];
 const BAD_INTS = [2147483648, 1.5, 1e21];
 const IDS = ['1', '2', '3', '999999', '-1', 'abc', '1e3', 7, 0];
+/** Numbers whose text matters: printed as written, sent as JSON numbers. */
+const NUMBER_TEXTS = ['12345678901234567890', '-0', '1e400', '19.990', '0.1e1'];
 const DECIMALS = ['0', '10.00', '19.99', '-1', '1e400', 'abc', '99999999999999999999.99', 2];
 /** Of the wrong type for most places. */
 const ODD = [null, true, 'true', 3, 2.5, 'X', [1], { a: 1 }];
@@ -243,13 +262,15 @@ function scalarValue(type: GraphQLScalarType, random: Random): unknown {
     case 'Int':
       return random.chance(0.03) ? random.pick(BAD_INTS) : random.pick(INTS);
     case 'Float':
-      return random.pick([...INTS, 0.1, -2.5]);
+      return random.chance(0.2)
+        ? new NumberText(random.pick(NUMBER_TEXTS))
+        : random.pick([...INTS, 0.1, -2.5]);
     case 'Boolean':
       return random.chance(0.5);
     case 'ID':
-      return random.pick(IDS);
+      return random.chance(0.1) ? new NumberText(random.pick(NUMBER_TEXTS)) : random.pick(IDS);
     case 'Decimal':
-      return random.pick(DECIMALS);
+      return random.chance(0.1) ? new NumberText(random.pick(NUMBER_TEXTS)) : random.pick(DECIMALS);
     default:
       return random.pick(STRINGS);
   }
@@ -258,6 +279,7 @@ function scalarValue(type: GraphQLScalarType, random: Random): unknown {
 /** A JSON-like value as a GraphQL literal (enums bare, object keys as names). */
 export function printLiteral(value: unknown): string {
   if (value instanceof EnumLiteral) return value.name;
+  if (value instanceof NumberText) return value.text;
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map(printLiteral).join(', ')}]`;
   if (typeof value === 'object') {
@@ -271,9 +293,42 @@ export function printLiteral(value: unknown): string {
 /** A generated value as JSON variables carry it (an enum is its name). */
 function asJson(value: unknown): unknown {
   if (value instanceof EnumLiteral) return value.name;
+  if (value instanceof NumberText) return Number(value.text);
   if (Array.isArray(value)) return value.map(asJson);
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asJson(v)]));
   }
   return value;
+}
+
+/**
+ * The same document with other literal values where it has string and integer literals, its
+ * layout otherwise kept: a variant that shares the compiled form of `query` (its literals are
+ * hoisted into variables), with fields moved along their lines by literals of other lengths.
+ * Undefined when the document does not parse or has no such literal.
+ */
+export function literalVariant(query: string, random: Random): string | undefined {
+  let document;
+  try {
+    document = parse(query);
+  } catch {
+    return undefined;
+  }
+  const edits: { start: number; end: number; text: string }[] = [];
+  visit(document, {
+    StringValue(node) {
+      if (node.loc && !node.block) {
+        edits.push({ ...node.loc, text: JSON.stringify(random.pick(STRINGS)) });
+      }
+    },
+    IntValue(node) {
+      if (node.loc) edits.push({ ...node.loc, text: String(random.pick(INTS)) });
+    },
+  });
+  if (!edits.length) return undefined;
+  let variant = query;
+  for (const { start, end, text } of edits.sort((a, b) => b.start - a.start)) {
+    variant = `${variant.slice(0, start)}${text}${variant.slice(end)}`;
+  }
+  return variant;
 }
