@@ -16,8 +16,8 @@ const pool = new pg.Pool({
 
 const pgl = postgraphile({
   extends: [PostGraphileAmberPreset],
-  // V5 offers orderBy only on indexed column lists it recognises; the workloads order by
-  // created_at then id, newest first, as the project does.
+  // V5 offers orderBy only on indexed columns; W3 orders categories by name (unindexed) as our
+  // server does. This changes the schema's shape only, not how a request runs.
   disablePlugins: ['PgIndexBehaviorsPlugin'],
   pgServices: [makePgService({ pool, schemas: ['public'] })],
   grafserv: { host: '127.0.0.1', port, graphqlPath: '/graphql', graphiql: false, watch: false },
