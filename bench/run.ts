@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +8,19 @@ import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
 import { signToken } from '../src/auth/sign-token';
+import { loadConfig } from '../src/config';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { machineSpeedMicros } from './machine-speed';
 import { checkBaselinePlans } from './plans';
+import {
+  comparable,
+  installPeers,
+  PEERS,
+  startPeer,
+  waitForPeer,
+  type Peer,
+  type PeerDocument,
+} from './peers/peers';
 import { buildServer, productionServerArgs } from './server-command';
 import { graphqlBody, WORKLOADS, type Workload } from './workloads';
 
@@ -24,6 +34,9 @@ import { graphqlBody, WORKLOADS, type Workload } from './workloads';
  * rounds (default 5) of a BENCH_SECONDS slot (default 3) each, the order flipped every round.
  * This shared VM's speed drifts within minutes; a ratio taken from adjacent slots, and the
  * median of the rounds' ratios, leaves less of that drift in the figure than one slot each.
+ *
+ * `npm run bench -- --peers` also runs PostGraphile 5 and 4 (bench/peers/) in the same rounds,
+ * each its own slot, the order rotated every round (bench/README.md#peers).
  */
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -33,6 +46,7 @@ const TIMED = WORKLOADS.filter(
 );
 const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-42';
 const CONNECTIONS = [10, 50];
+const WITH_PEERS = process.argv.includes('--peers');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const freePort = () =>
@@ -108,9 +122,36 @@ interface Step {
 
 /** One server under a step's load: what it is sent, and what each of its slots measured. */
 interface Target {
+  name: string;
   url: string;
+  pid: number;
   requests: autocannon.Request[];
   slots: autocannon.Result[];
+  /** CPU clock ticks (user + system) the process spent over its slots. */
+  ticks: number;
+}
+
+/** Our server's process and the peers beside the baseline: a peer's document for a workload. */
+interface Server {
+  name: string;
+  url: string;
+  pid: number;
+  peer?: Peer;
+}
+
+const CLOCK_TICKS =
+  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** utime + stime of a process, in clock ticks (fields 14 and 15, after the parenthesised name). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** A peer's step beside the baseline's adjacent slots, as a Row's but without the server's /metrics. */
+interface PeerRow extends Step {
+  ratio: number;
+  roundRatios: number[];
 }
 
 /** A step of the GraphQL server beside the baseline's: the ratio is the rounds' median. */
@@ -118,6 +159,8 @@ interface Row extends Step {
   ratio: number;
   roundRatios: number[];
   base: Step;
+  /** CPU ms/request read from /proc, as every other server's (cpuMsPerRequest is /metrics'). */
+  procCpuMsPerRequest: number;
 }
 
 const median = (values: number[]) => {
@@ -193,6 +236,33 @@ function baselineRequests(workload: Workload): autocannon.Request[] {
   });
 }
 
+function peerRequests(workload: Workload, document: PeerDocument): autocannon.Request[] {
+  return Array.from({ length: CYCLE }, (_, n): autocannon.Request => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(document.body(workload.variables(n))),
+  }));
+}
+
+/** A peer's answer, in our shape, equal to the baseline's: or the benchmark stops. */
+async function assertPeerSameData(
+  name: string,
+  peer: string,
+  baseline: () => Promise<Response>,
+  theirs: () => Promise<Response>,
+  toOurs: (answer: unknown) => unknown,
+): Promise<void> {
+  const a = comparable((await (await baseline()).json()) as never);
+  const b = comparable(toOurs(await (await theirs()).json()) as never);
+  if (!isDeepStrictEqual(a, b)) {
+    const file = `bench/results/mismatch-${name}-${peer}.json`;
+    writeFileSync(file, JSON.stringify({ baseline: a, [peer]: b }, null, 1));
+    throw new Error(`${name}: ${peer} and the baseline disagree on the data (${file})`);
+  }
+  log(`${name}: same data from ${peer} and the baseline ✓`);
+}
+
 /** The same request to both servers, once: the benchmark compares like with like, or stops. */
 async function assertSameData(
   name: string,
@@ -239,6 +309,26 @@ function milestone(rows: Row[]): string {
   return `Milestone (W1 ≥ 0.6×, W2 ≥ 0.3×, W3 ≥ 0.35×, p99 at 50 ≤ 3× baseline): ${checks.join(', ')}.`;
 }
 
+/**
+ * Each step's servers side by side: ours, the peers, the baseline; ratios are to the baseline's
+ * slot in the same round. CPU here is /proc's for every process (ours includes its /metrics scrapes).
+ */
+function peersTable(rows: Row[], peerRows: PeerRow[]): string {
+  const line = (r: Step, ratio: string, cpu: number | undefined) =>
+    `| ${r.workload} | ${r.connections} | ${r.target} | ${r.reqPerSec} | ${ratio} | ${r.p50} | ${r.p99} | ${cpu ?? ''} | ${r.errors} |`;
+  return [
+    '| workload | conns | server | req/s | × baseline (rounds) | p50 ms | p99 ms | CPU ms/req | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.flatMap((r) => [
+      line(r, `**${r.ratio}×** (${r.roundRatios.join(', ')})`, r.procCpuMsPerRequest),
+      ...peerRows
+        .filter((p) => p.workload === r.workload && p.connections === r.connections)
+        .map((p) => line(p, `${p.ratio}× (${p.roundRatios.join(', ')})`, p.cpuMsPerRequest)),
+      line(r.base, '1×', r.base.cpuMsPerRequest),
+    ]),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'catalog-bench-'));
   chmodSync(dataDir, 0o755);
@@ -255,30 +345,43 @@ async function main(): Promise<void> {
   const serverUrl = `http://127.0.0.1:${serverPort}`;
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;
   const children: ChildProcess[] = [];
+  const peers: Server[] = [];
   try {
+    if (WITH_PEERS) installPeers();
     log('building, then starting the GraphQL server as `npm start` does, and migrating…');
     buildServer();
-    children.push(
-      start(productionServerArgs(), {
-        NODE_ENV: 'production',
-        JWT_SECRET: BENCH_SECRET,
-        DATABASE_URL: databaseUrl,
-        SEED_DEMO: 'false',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(serverPort),
-      }),
-    );
+    const serverEnv = {
+      NODE_ENV: 'production',
+      JWT_SECRET: BENCH_SECRET,
+      DATABASE_URL: databaseUrl,
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(serverPort),
+    };
+    const server = start(productionServerArgs(), serverEnv);
+    children.push(server);
     await waitFor(`${serverUrl}/health/ready`);
     log('loading 20 categories, 10,000 products, 50,000 reviews…');
     await loadCatalog(databaseUrl);
-    children.push(
-      start(['-r', '@swc-node/register', 'bench/baseline.ts'], {
-        BENCH_DATABASE_URL: databaseUrl,
-        PORT: String(baselinePort),
-      }),
-    );
+    const baselineProcess = start(['-r', '@swc-node/register', 'bench/baseline.ts'], {
+      BENCH_DATABASE_URL: databaseUrl,
+      PORT: String(baselinePort),
+    });
+    children.push(baselineProcess);
     await waitFor(`${baselineUrl}/w2`);
+    if (WITH_PEERS) {
+      // The peers get our server's pool: DB_POOL_MAX as it reads the same environment.
+      const poolMax = loadConfig(serverEnv).DB_POOL_MAX;
+      for (const peer of PEERS) {
+        const port = await freePort();
+        const child = startPeer(peer, { databaseUrl, port, poolMax });
+        children.push(child);
+        peers.push({ name: peer.name, url: `http://127.0.0.1:${port}`, pid: child.pid!, peer });
+      }
+      for (const { url } of peers) await waitForPeer(url);
+      log(`peers: ${peers.map((p) => p.name).join(', ')} (pool of ${poolMax} each)`);
+    }
 
     const token = await signToken(BENCH_SECRET, { sub: 'bench', name: 'Bench', roles: ['admin'] });
     const graphql =
@@ -297,6 +400,22 @@ async function main(): Promise<void> {
       await assertSameData(workload.name, graphql(graphqlBody(workload, variables)), () =>
         fetch(`${baselineUrl}${workload.baselinePath(variables)}`),
       );
+      for (const { name, url, peer } of peers) {
+        const document = peer!.documents[workload.name];
+        if (!document) continue;
+        await assertPeerSameData(
+          workload.name,
+          name,
+          () => fetch(`${baselineUrl}${workload.baselinePath(variables)}`),
+          () =>
+            fetch(`${url}/graphql`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(document.body(variables)),
+            }),
+          (answer) => document.toOurs(answer),
+        );
+      }
       const { write } = workload;
       if (write) {
         const writeVariables = write.variables(1);
@@ -314,26 +433,43 @@ async function main(): Promise<void> {
     log(`machine speed: ${speedBefore} µs for the fixed JS task (lower is faster)`);
     const idleRssMb = Math.round((await metrics(serverUrl)).rss / 1e6);
     const rows: Row[] = [];
+    const peerRows: PeerRow[] = [];
     for (const workload of TIMED) {
       for (const connections of CONNECTIONS) {
         const baseline: Target = {
+          name: 'baseline',
           url: baselineUrl,
+          pid: baselineProcess.pid!,
           requests: baselineRequests(workload),
           slots: [],
+          ticks: 0,
         };
         const graphql: Target = {
+          name: 'graphql',
           url: serverUrl,
+          pid: server.pid!,
           requests: graphqlRequests(workload, token),
           slots: [],
+          ticks: 0,
         };
-        const targets = [baseline, graphql];
+        const peerTargets = peers.flatMap(({ name, url, pid, peer }): Target[] => {
+          const document = peer!.documents[workload.name];
+          return document
+            ? [{ name, url, pid, requests: peerRequests(workload, document), slots: [], ticks: 0 }]
+            : [];
+        });
+        const targets = [baseline, graphql, ...peerTargets];
         log(`${workload.name} @${connections}: warm-up, then ${ROUNDS} × ${SECONDS} s each…`);
         for (const target of targets) await load(target.url, [...target.requests], connections, 2);
         const served = { statements: 0, cpu: 0, rss: 0, graphqlErrors: 0 };
         for (let round = 0; round < ROUNDS; round++) {
-          for (const target of round % 2 ? [...targets].reverse() : targets) {
+          // Rotated every round (for two servers, flipped): each is first and last in turn.
+          const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+          for (const target of order) {
             const before = target === graphql ? await metrics(serverUrl) : null;
+            const ticks = cpuTicks(target.pid);
             target.slots.push(await load(target.url, [...target.requests], connections, SECONDS));
+            target.ticks += cpuTicks(target.pid) - ticks;
             if (before) {
               const after = await metrics(serverUrl);
               served.statements += after.statements - before.statements;
@@ -354,12 +490,20 @@ async function main(): Promise<void> {
           // HTTP failures (and, for the server, its GraphQL errors below)
           errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
         });
-        const base = summary('baseline', baseline.slots);
+        const cpuMs = (target: Target) =>
+          round2(
+            (target.ticks * 1000) /
+              CLOCK_TICKS /
+              (target.slots.reduce((sum, r) => sum + r.requests.total, 0) || 1),
+          );
+        const ratios = (target: Target) =>
+          target.slots.map((r, i) =>
+            round2(r.requests.average / Math.max(baseline.slots[i]!.requests.average, 1)),
+          );
+        const base = { ...summary('baseline', baseline.slots), cpuMsPerRequest: cpuMs(baseline) };
         const ours = summary('graphql', graphql.slots);
         const total = graphql.slots.reduce((sum, r) => sum + r.requests.total, 0) || 1;
-        const roundRatios = graphql.slots.map((r, i) =>
-          round2(r.requests.average / Math.max(baseline.slots[i]!.requests.average, 1)),
-        );
+        const roundRatios = ratios(graphql);
         rows.push({
           ...ours,
           errors: ours.errors + served.graphqlErrors,
@@ -370,7 +514,17 @@ async function main(): Promise<void> {
           ratio: round2(median(roundRatios)),
           roundRatios,
           base,
+          procCpuMsPerRequest: cpuMs(graphql),
         });
+        for (const peer of peerTargets) {
+          const peerRatios = ratios(peer);
+          peerRows.push({
+            ...summary(peer.name, peer.slots),
+            cpuMsPerRequest: cpuMs(peer),
+            ratio: round2(median(peerRatios)),
+            roundRatios: peerRatios,
+          });
+        }
       }
     }
 
@@ -392,13 +546,14 @@ async function main(): Promise<void> {
     const speed = { before: speedBefore, after: machineSpeedMicros() };
     const peakRssMb = Math.max(idleRssMb, ...rows.map((r) => r.rssMb ?? 0));
     const table = [
-      '| workload | conns | req/s (baseline) | × baseline (rounds) | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req | RSS MB | errors |',
+      '| workload | conns | req/s (baseline) | × baseline (rounds) | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req (baseline) | RSS MB | errors |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows.map(
         (r) =>
-          `| ${r.workload} | ${r.connections} | ${r.reqPerSec} (${r.base.reqPerSec}) | ${r.ratio}× (${r.roundRatios.join(', ')}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} | ${r.rssMb} | ${r.errors} |`,
+          `| ${r.workload} | ${r.connections} | ${r.reqPerSec} (${r.base.reqPerSec}) | ${r.ratio}× (${r.roundRatios.join(', ')}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} (${r.base.cpuMsPerRequest}) | ${r.rssMb} | ${r.errors} |`,
       ),
       '',
+      ...(peerRows.length ? [peersTable(rows, peerRows), ''] : []),
       `Server RSS: ${idleRssMb} MB idle → ${peakRssMb} MB peak.`,
       '',
       milestone(rows),
@@ -419,7 +574,7 @@ async function main(): Promise<void> {
     const file = TIMED.length === WORKLOADS.length ? 'latest' : 'partial';
     writeFileSync(
       `bench/results/${file}.json`,
-      `${JSON.stringify({ at, seconds: SECONDS, rounds: ROUNDS, machineSpeedMicros: speed, rows, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
+      `${JSON.stringify({ at, seconds: SECONDS, rounds: ROUNDS, machineSpeedMicros: speed, rows, peerRows, pooled: pooled.requests.average, unpooled: unpooled.requests.average }, null, 2)}\n`,
     );
     writeFileSync(
       `bench/results/${file}.md`,
