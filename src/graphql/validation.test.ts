@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import {
+  getNamedType,
+  type GraphQLInputObjectType,
+  type GraphQLObjectType,
+  type GraphQLResolveInfo,
+} from 'graphql';
 import { BadUserInputError } from '../shared/errors';
 import { buildCatalogSchema } from './schema';
 import { validateArgument } from './validation';
@@ -35,5 +40,27 @@ describe('validateArgument', () => {
     await expect(run(undefined, again)).rejects.toThrow(/slug/);
     // A clean call after it is clean.
     expect(validateArgument('7', String, await categoryCall({ id: '7' }))).toBeUndefined();
+  });
+});
+
+describe('validateArgument on arguments without text', () => {
+  it('still reports a string inside a list or an input object', async () => {
+    const schema = await buildCatalogSchema();
+    const mutation = schema.getMutationType() as GraphQLObjectType;
+    const [fieldName, field] = Object.entries(mutation.getFields()).find(([, f]) =>
+      f.args.some((a) => a.name === 'input'),
+    )!;
+    const info = { fieldName, parentType: mutation } as GraphQLResolveInfo;
+    const stringField = Object.values(
+      (
+        getNamedType(field.args.find((a) => a.name === 'input')!.type) as GraphQLInputObjectType
+      ).getFields(),
+    ).find((f) => getNamedType(f.type).name === 'String')!;
+    const args = { input: { [stringField.name]: 'a\u0000b' } };
+    await expect(
+      Promise.resolve().then(() =>
+        validateArgument(undefined, String, { root: undefined, args, context: {}, info }),
+      ),
+    ).rejects.toThrow(`input.${stringField.name} must not contain NUL characters`);
   });
 });
