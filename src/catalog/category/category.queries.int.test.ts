@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProducts } from '../../../test/support/factories';
 import { startTestServer, type TestServer } from '../../../test/support/server';
-import { countStatements } from '../../../test/support/sql-counter';
+import { pageLimitsOf } from '../../../test/support/sql-counter';
 import type { Category } from './category.entity';
 
 let server: TestServer;
@@ -58,22 +58,11 @@ describe('Query.categories', () => {
 
 describe('Category.products', () => {
   /** The LIMIT of every category page statement a query ran (graphql-js, then compiled). */
-  const pageLimitsOf = async (query: string) => {
-    const counter = countStatements(server.orm);
-    try {
-      const responses = [];
-      for (let run = 0; run < 3; run++) responses.push(await server.gql(query));
-      const limits = counter.statements
-        .filter((sql) => sql.includes('cross join lateral'))
-        .map((sql) => Number(/limit (\d+)\) page/.exec(sql)?.[1]));
-      return { responses, limits: [...new Set(limits)] };
-    } finally {
-      counter.stop();
-    }
-  };
+  const pageLimits = (query: string) =>
+    pageLimitsOf(server, query, { statement: /cross join lateral/, limit: /limit (\d+)\) page/ });
 
   it('reads the row after the page only when pageInfo is selected, even through fragments', async () => {
-    const bare = await pageLimitsOf(
+    const bare = await pageLimits(
       `{ category(id: "${audio.id}") { products(first: 6) { edges { node { name } } } } }`,
     );
     expect(bare.limits).toEqual([6]);
@@ -82,12 +71,12 @@ describe('Category.products', () => {
       expect(response.data).toMatchObject({ category: { products: { edges: expect.any(Array) } } });
     }
 
-    const spread = await pageLimitsOf(
+    const spread = await pageLimits(
       `fragment More on ProductConnection { pageInfo { hasNextPage } }
        { category(id: "${audio.id}") { products(first: 6) { ...More } } }`,
     );
     expect(spread.limits).toEqual([7]);
-    const backward = await pageLimitsOf(
+    const backward = await pageLimits(
       `{ category(id: "${audio.id}") { products(last: 6) {
           ... on ProductConnection { pageInfo { hasPreviousPage } } } } }`,
     );

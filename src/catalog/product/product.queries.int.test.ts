@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createCategory, createProduct, createReviews } from '../../../test/support/factories';
 import { startTestServer, type TestServer } from '../../../test/support/server';
-import { countStatements } from '../../../test/support/sql-counter';
+import { pageLimitsOf } from '../../../test/support/sql-counter';
 import type { Category } from '../category/category.entity';
 import type { Product } from './product.entity';
 
@@ -74,19 +74,8 @@ describe('Query.product', () => {
 
 describe('Product.reviews', () => {
   /** The LIMIT of every review statement a query ran (each run: graphql-js, then compiled). */
-  const reviewLimitsOf = async (query: string) => {
-    const counter = countStatements(server.orm);
-    try {
-      const responses = [];
-      for (let run = 0; run < 3; run++) responses.push(await server.gql(query));
-      const limits = counter.statements
-        .filter((sql) => /\bfrom review\b/.test(sql))
-        .map((sql) => Number(/limit (\d+)\s*\) r/.exec(sql)?.[1]));
-      return { responses, limits: [...new Set(limits)] };
-    } finally {
-      counter.stop();
-    }
-  };
+  const reviewLimitsOf = (query: string) =>
+    pageLimitsOf(server, query, { statement: /\bfrom review\b/, limit: /limit (\d+)\s*\) r/ });
 
   it('reads the row after the page only when pageInfo is selected, even through fragments', async () => {
     const id = String(product.id);
