@@ -12,11 +12,22 @@ export interface NginxOptions {
   upstreams: string[];
   /** How long an upstream may take to answer (default 60 s, the app's own request bound). */
   readTimeoutSeconds?: number;
+  /**
+   * How long an idle connection to an instance is kept (default 4 s): below the instances'
+   * SHUTDOWN_DELAY_MS, so nginx has closed its idle ones before an instance stops listening.
+   */
+  upstreamKeepAliveSeconds?: number;
 }
 
 export interface RunningNginx {
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /**
+   * Balances over `upstreams` from now on: a graceful reload (SIGHUP), resolved once the new
+   * configuration answers. Requests in flight finish where they are. The way to take an
+   * instance out before stopping it (docs/operations.md#rolling-restart).
+   */
+  setUpstreams(upstreams: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -31,8 +42,8 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
   const config = resolve(dir, 'nginx.conf');
-  // Answered by this nginx, not another one already on the port: it returns this launch's mark.
-  const mark = randomBytes(8).toString('hex');
+  // Answered by this nginx (and this configuration), not another one: it returns this mark.
+  let mark = randomBytes(8).toString('hex');
   writeFileSync(config, nginxConfig({ ...options, dir }, mark));
   // -e: the error log from the first line on (Debian's build would open /var/log/nginx first).
   const server = spawnServer('nginx', binary, [
@@ -43,15 +54,26 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     '-e',
     resolve(dir, 'error.log'),
   ]);
-  await waitUntilServing('nginx', server, async () => {
+  const answersMark = async () => {
     const reply = await exchange(
       options.port,
       'GET /nginx-alive HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
       (r) => r.includes('\r\n\r\n'),
     );
     return reply.startsWith('HTTP/1.1 204') && reply.includes(`x-launch: ${mark}`);
-  });
-  return { url: `http://127.0.0.1:${options.port}`, stop: () => server.stop() };
+  };
+  await waitUntilServing('nginx', server, answersMark);
+  return {
+    url: `http://127.0.0.1:${options.port}`,
+    setUpstreams: async (upstreams) => {
+      if (!upstreams.length) throw new Error('nginx needs at least one upstream');
+      mark = randomBytes(8).toString('hex');
+      writeFileSync(config, nginxConfig({ ...options, upstreams, dir }, mark));
+      server.child.kill('SIGHUP');
+      await waitUntilServing('nginx', server, answersMark);
+    },
+    stop: () => server.stop(),
+  };
 }
 
 /**
@@ -64,6 +86,7 @@ export function nginxConfig(options: NginxOptions, mark = ''): string {
     .map((hostPort) => `    server ${hostPort} max_fails=1 fail_timeout=2s;`)
     .join('\n');
   const read = options.readTimeoutSeconds ?? 60;
+  const keepAlive = options.upstreamKeepAliveSeconds ?? 4;
   // Running as root (containers, CI), nginx's workers drop to nobody; they never touch `dir`:
   // bodies and responses stay in memory (buffers below), so the folder's modes do not matter.
   const user = process.getuid?.() === 0 ? 'user nobody nogroup;' : '';
@@ -81,7 +104,10 @@ events {
 }
 
 http {
-  access_log ${dir}/access.log;
+  # Which instance answered, and every one tried before it (a retry shows as "a, b").
+  log_format upstreams '$remote_addr "$request" $status upstream=$upstream_addr '
+                       'upstream_status=$upstream_status ms=$request_time';
+  access_log ${dir}/access.log upstreams;
   client_body_temp_path ${dir}/client_body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
@@ -95,9 +121,9 @@ http {
   upstream app {
     least_conn;
 ${servers}
-    # Reused connections to the instances; closed by nginx before the app's keep-alive ends.
+    # Reused connections to the instances, closed when idle before a draining one stops.
     keepalive 32;
-    keepalive_timeout 30s;
+    keepalive_timeout ${keepAlive}s;
   }
 
   # A caller's request id is passed on (the app logs it); one is made up only when there is none.

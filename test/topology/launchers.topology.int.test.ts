@@ -111,6 +111,14 @@ describeWithDebian(['nginx'], 'startNginx', () => {
       expect(response.headers.get('x-upstream')).toBe('b');
     }
 
+    // A reload with `a` alone (back up again): `b` gets nothing more, though it never failed.
+    await nginx.setUpstreams([`127.0.0.1:${ports[0]}`]);
+    await new Promise<void>((resolve) => upstreams[0]!.listen(ports[0], '127.0.0.1', resolve));
+    for (let i = 0; i < 4; i++) {
+      const response = await fetch(`${nginx.url}/graphql`);
+      expect(response.headers.get('x-upstream')).toBe('a');
+    }
+
     expect(existsSync(join(dir, 'nginx.pid'))).toBe(true);
     expect(readFileSync(join(dir, 'access.log'), 'utf8')).toContain('POST /graphql');
     const master = readFileSync(join(dir, 'nginx.pid'), 'utf8').trim();
