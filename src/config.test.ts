@@ -98,3 +98,26 @@ describe('the development secret', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0', JWT_SECRET: 's'.repeat(40) })).not.toThrow();
   });
 });
+
+describe('the shared APQ store (many instances)', () => {
+  it('is off by default, with a day-long TTL and a short timeout when on', () => {
+    expect(loadConfig({}).APQ_REDIS_URL).toBeUndefined();
+    expect(loadConfig({ APQ_REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({
+      APQ_REDIS_URL: 'redis://127.0.0.1:6379',
+      APQ_REDIS_TTL_SECONDS: 86_400,
+      APQ_REDIS_TIMEOUT_MS: 250,
+    });
+  });
+
+  it.each([
+    [{ APQ_REDIS_URL: 'http://cache:6379' }, /APQ_REDIS_URL: must be a redis:\/\/ or rediss:\/\//],
+    [{ APQ_REDIS_URL: 'not a url' }, /APQ_REDIS_URL: must be a redis/],
+    [{ APQ_REDIS_TTL_SECONDS: '0' }, /APQ_REDIS_TTL_SECONDS: /],
+    [{ APQ_REDIS_TTL_SECONDS: String(31 * 24 * 3600) }, /APQ_REDIS_TTL_SECONDS: /],
+    [{ APQ_REDIS_TIMEOUT_MS: 'soon' }, /APQ_REDIS_TIMEOUT_MS: /],
+    [{ APQ_REDIS_TIMEOUT_MS: '60000' }, /APQ_REDIS_TIMEOUT_MS: /],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -137,6 +137,15 @@ const EnvSchema = z.object({
   GRAPHQL_PLAYGROUND: bool.optional(),
   /** Seconds a query response may be cached by browsers and CDNs (mostly over GET); 0: never. */
   HTTP_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(5),
+  // Many instances (docs/operations.md#many-instances): APQ texts in a store they share.
+  /** Unset: APQ texts stay in this process's heap (APQ_CACHE_MB). Set: in this Redis, shared. */
+  APQ_REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .optional(),
+  /** How long a registered text stays in Redis; a client whose hash has gone registers again. */
+  APQ_REDIS_TTL_SECONDS: positiveInt.max(30 * 24 * 3600).default(24 * 3600),
+  /** Longest a request waits on Redis (connect or command) before taking it as a miss. */
+  APQ_REDIS_TIMEOUT_MS: positiveInt.max(10_000).default(250),
   /** Browser origins allowed to call the API (comma-separated, or * for any); none by default. */
   CORS_ORIGINS: z
     .string()

@@ -1,4 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { buildApp, type App } from './app';
 import type { Config } from './config';
 import { isDatabaseUnavailable } from './db/database-errors';
@@ -38,6 +40,31 @@ async function prepareWithRetry(
       await sleep(wait);
     }
   }
+}
+
+/** Longest wait, once no connection is accepted any more, for those accepted to be answered. */
+const ACCEPTED_CONNECTIONS_GRACE_MS = 1_000;
+
+/**
+ * Closes the listening socket only, then lets the connections already accepted send their
+ * request and get its answer (each closes after it) for up to a second. Node's `server.close()`
+ * would destroy at once a connection whose request has not been read yet, and Fastify would
+ * answer one read after it 503: a proxy cannot resend either POST (docs/operations.md#rolling-restart).
+ */
+async function stopAccepting(server: Server, logger: AppLogger): Promise<void> {
+  if (!server.listening) return;
+  // net's close, not http's; without a callback, which would wait for every connection to end.
+  NetServer.prototype.close.call(server);
+  const deadline = Date.now() + ACCEPTED_CONNECTIONS_GRACE_MS;
+  const open = () =>
+    new Promise<number>((resolve) => server.getConnections((_e, count) => resolve(count ?? 0)));
+  const started = Date.now();
+  let left = await open();
+  while (Date.now() < deadline && left > 0) {
+    await sleep(20);
+    left = await open();
+  }
+  logger.info({ connectionsLeft: left, ms: Date.now() - started }, 'stopped accepting connections');
 }
 
 /**
@@ -108,7 +135,14 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
       stop: async () => {
         lifecycle.stopping = true; // no more start-up retries against a closing pool
         readiness.shuttingDown = true;
+        // Each connection closes after its next answer, so a keep-alive proxy never sends one
+        // more request on it once we stop (docs/operations.md#rolling-restart). Added now: no
+        // cost before. Prepended: it must run before Fastify may answer.
+        app.http.server.prependListener('request', (_request, response) => {
+          response.shouldKeepAlive = false;
+        });
         if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
+        await stopAccepting(app.http.server, logger);
         await stopAll();
       },
     };

@@ -27,6 +27,7 @@ import { createContext, endSession, type Context } from './context';
 import { createDocumentStore, createPersistedQueryCache } from './document-caches';
 import { errorLogging } from './error-logging';
 import { GraphQLFastPath } from './fast-path';
+import { RedisPersistedQueryCache } from './persisted-query-store';
 import { formatError } from './format-error';
 import { queryLimits } from './limits';
 import { OperationGate } from './operation-gate';
@@ -120,7 +121,14 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     config.GRAPHQL_COMPILED_CACHE_MB * 1024 * 1024,
   );
   const documentStore = createDocumentStore(config.GRAPHQL_DOCUMENT_CACHE_MB);
-  const persistedQueries = createPersistedQueryCache(config.APQ_CACHE_MB);
+  // Shared by every instance when configured, else this process's own (docs/operations.md#many-instances).
+  const persistedQueries = config.APQ_REDIS_URL
+    ? new RedisPersistedQueryCache({
+        url: config.APQ_REDIS_URL,
+        timeoutMs: config.APQ_REDIS_TIMEOUT_MS,
+        logger,
+      })
+    : createPersistedQueryCache(config.APQ_CACHE_MB);
   observeDocumentCaches(metrics, {
     documents: documentStore,
     compiled: compiledExecution,
@@ -144,7 +152,11 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     parseOptions: limits.parseOptions,
     // Bounded in bytes as measured (Apollo's defaults leave the source text out of the size).
     documentStore,
-    persistedQueries: { cache: persistedQueries },
+    persistedQueries: {
+      cache: persistedQueries,
+      // Redis drops a text after its TTL; the in-memory cache is bounded by size alone.
+      ...(config.APQ_REDIS_URL && { ttl: config.APQ_REDIS_TTL_SECONDS }),
+    },
     // main.ts stops the server itself, after reporting not-ready; Apollo's handler would not.
     stopOnTerminationSignals: false,
     plugins: [
@@ -230,6 +242,7 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
       await apollo.stop();
       // Operations whose clients left run on with no connection holding HTTP open.
       await operationGate.idle();
+      if (persistedQueries instanceof RedisPersistedQueryCache) await persistedQueries.close();
     },
   } satisfies GraphQLEndpoint);
 }
