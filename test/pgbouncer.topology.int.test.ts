@@ -271,6 +271,42 @@ describeWithDebian(['pgbouncer'], 'PgBouncer 1.18, transaction mode', () => {
       expect(elapsed).toBeGreaterThanOrEqual(250);
       expect(elapsed).toBeLessThan(3000);
     });
+    it('with DB_STATEMENT_TIMEOUT_ON=role, waits for the migrations of another instance longer than the timeout', async () => {
+      const env = {
+        DB_PREPARED_STATEMENTS: 'false',
+        DB_STATEMENT_TIMEOUT_MS: '300',
+        DB_STATEMENT_TIMEOUT_ON: 'role',
+      };
+      const url = bouncer.urlFor(databaseOf(database.url));
+      await (
+        await start(url, env)
+      ).prepared; // the role has its timeout from now on
+      // Another instance migrating: it holds the lock for three times the timeout.
+      const other = new pg.Client({ connectionString: database.url });
+      await other.connect();
+      try {
+        await other.query('select pg_advisory_lock(7245810013)');
+        const second = await start(url, env);
+        const outcome = second.prepared.then(
+          () => 'prepared',
+          (error: unknown) => String(error),
+        );
+        // Once it waits for the lock, it must wait past the timeout (twice it, here).
+        const waiting = async () =>
+          (
+            await other.query(
+              `select 1 from pg_stat_activity
+                where application_name = 'catalog-graphql:migrate' and wait_event_type = 'Lock'`,
+            )
+          ).rowCount === 1;
+        while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await other.query('select pg_advisory_unlock(7245810013)');
+        expect(await outcome).toBe('prepared');
+      } finally {
+        await other.end();
+      }
+    });
   });
 
   describe('the migrations lock', () => {

@@ -74,6 +74,9 @@ export async function prepareDatabase(
   lock.on('error', (error) => options.logger.warn({ err: error }, 'migration lock session lost'));
   await lock.connect();
   try {
+    // Waiting while another instance migrates is no runaway statement: not under a timeout
+    // set on the role (DB_STATEMENT_TIMEOUT_ON=role).
+    await lock.query('set statement_timeout = 0');
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const pool = options.pool;
     if (pool?.DB_STATEMENT_TIMEOUT_ON === 'role') {
