@@ -7,9 +7,9 @@ import {
   startPostgresPrimary,
   startPostgresReplica,
   type PostgresServer,
-} from '../scripts/topology/postgres';
-import { freePort } from './global-setup';
-import { describeWithDebian } from './support/debian';
+} from '../../scripts/topology/postgres';
+import { freePort } from '../global-setup';
+import { describeWithDebian } from '../support/debian';
 
 /**
  * The launchers of Debian's PostgreSQL 15 (scripts/topology/postgres.ts): a primary, a

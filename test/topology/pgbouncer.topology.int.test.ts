@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { startPgBouncer, type PgBouncer } from '../scripts/topology/pgbouncer';
-import { loadConfig } from '../src/config';
-import { initOrm, prepareDatabase } from '../src/db/database';
-import { acquirePooledClient, releasePooledClient } from '../src/db/driver';
-import { selectRows } from '../src/shared/sql';
-import { adminQuery, freePort, withDatabase } from './global-setup';
-import { createTestDatabase, type TestDatabase } from './support/database';
-import { describeWithDebian } from './support/debian';
-import { createCategory, createProduct } from './support/factories';
-import { startMain, waitUntilReady, type Started } from './support/process';
-import { startTestServer, type TestServer } from './support/server';
+import { startPgBouncer, type PgBouncer } from '../../scripts/topology/pgbouncer';
+import { loadConfig } from '../../src/config';
+import { initOrm, prepareDatabase } from '../../src/db/database';
+import { acquirePooledClient, releasePooledClient } from '../../src/db/driver';
+import { selectRows } from '../../src/shared/sql';
+import { adminQuery, freePort, withDatabase } from '../global-setup';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { describeWithDebian } from '../support/debian';
+import { createCategory, createProduct } from '../support/factories';
+import { startMain, waitUntilReady, type Started } from '../support/process';
+import { startTestServer, type TestServer } from '../support/server';
 
 /**
  * Debian's PgBouncer 1.18 in transaction mode between the app and the run's PostgreSQL: what

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { startStack, type Stack } from '../scripts/stack';
-import { describeWithDebian } from './support/debian';
+import { startStack, type Stack } from '../../scripts/stack';
+import { describeWithDebian } from '../support/debian';
 
 /**
  * `npm run stack` (scripts/stack.ts): the whole topology from Debian's packages comes up,
