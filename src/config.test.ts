@@ -31,6 +31,10 @@ describe('loadConfig', () => {
     [{ SEED_DEMO: 'maybe' }, /SEED_DEMO: /],
     [{ NODE_ENV: 'staging' }, /NODE_ENV: /],
     [{ PORT: '4000', METRICS_PORT: '4000' }, /METRICS_PORT: must differ from PORT/],
+    [
+      { DB_STATEMENT_TIMEOUT_ON: 'pgbouncer' },
+      /DB_STATEMENT_TIMEOUT_ON: must be connection or role/,
+    ],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

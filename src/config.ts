@@ -53,6 +53,15 @@ const EnvSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
 
+  /**
+   * Behind PgBouncer (issue 20). Where DB_STATEMENT_TIMEOUT_MS is applied: `connection` sends it
+   * as a startup parameter (PgBouncer refuses those); `role` has the server set it on this
+   * role in this database, for every new session (docs/scaling.md#statement-timeout).
+   */
+  DB_STATEMENT_TIMEOUT_ON: z
+    .enum(['connection', 'role'], { error: 'must be connection or role' })
+    .default('connection'),
+
   EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
   EMBEDDED_PG_PORT: port.default(54329),
   /** Seed the demo catalog on start when the database has no products yet. */

@@ -119,7 +119,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
 
     const lockUrl = config.DATABASE_MIGRATION_URL ?? databaseUrl;
     const databaseReady = prepareWithRetry(
-      () => prepareDatabase(orm, lockUrl, { seed: config.SEED_DEMO, logger }),
+      () => prepareDatabase(orm, lockUrl, { seed: config.SEED_DEMO, logger, pool: config }),
       lifecycle,
       logger,
     ).then(() => {

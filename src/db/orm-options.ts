@@ -11,7 +11,11 @@ export const entities = [Category, Product, ProductNameWord, Review];
 
 type PoolConfig = Pick<
   Config,
-  'DB_POOL_MAX' | 'DB_POOL_MIN' | 'DB_ACQUIRE_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'
+  | 'DB_POOL_MAX'
+  | 'DB_POOL_MIN'
+  | 'DB_ACQUIRE_TIMEOUT_MS'
+  | 'DB_STATEMENT_TIMEOUT_MS'
+  | 'DB_STATEMENT_TIMEOUT_ON'
 >;
 
 /**
@@ -54,9 +58,11 @@ export function ormOptions(clientUrl: string, config: PoolConfig) {
       acquireConnectionTimeout: config.DB_ACQUIRE_TIMEOUT_MS,
       connection: {
         application_name: 'catalog-graphql',
-        ...(config.DB_STATEMENT_TIMEOUT_MS > 0 && {
-          statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
-        }),
+        // PgBouncer refuses the parameter: with `role`, prepareDatabase sets it on the role.
+        ...(config.DB_STATEMENT_TIMEOUT_MS > 0 &&
+          config.DB_STATEMENT_TIMEOUT_ON === 'connection' && {
+            statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+          }),
       },
     },
   });
