@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { debianBinary } from './debian';
 import { exchange, spawnServer, waitUntilServing } from './spawned';
@@ -71,9 +71,28 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       writeFileSync(config, nginxConfig({ ...options, upstreams, dir }, mark));
       server.child.kill('SIGHUP');
       await waitUntilServing('nginx', server, answersMark);
+      // The old workers still serve their keep-alive connections (with the old upstreams)
+      // for a moment after the new ones answer: the reload is done when they are gone.
+      await waitUntilServing('nginx', server, async () => workerCount(server.child.pid!) <= 1);
     },
     stop: () => server.stop(),
   };
+}
+
+/** Processes whose parent is nginx's master (`worker_processes 1`: one once a reload is over). */
+function workerCount(master: number): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after it.
+      const ppid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1];
+      if (ppid === String(master)) count++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return count;
 }
 
 /**
