@@ -58,9 +58,15 @@ export function handOver(...paths: string[]): void {
 export function supervise(
   command: string,
   args: string[],
-  options: { signal: NodeJS.Signals; killAfterMs?: number; env?: NodeJS.ProcessEnv },
+  options: {
+    signal: NodeJS.Signals;
+    killAfterMs?: number;
+    env?: NodeJS.ProcessEnv;
+    /** Servers that run as root (Redis, nginx, which drops its workers itself) say false. */
+    asServiceUser?: boolean;
+  },
 ): Supervised {
-  const user = serviceUser();
+  const user = options.asServiceUser === false ? undefined : serviceUser();
   const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
@@ -75,7 +81,10 @@ export function supervise(
   child.stderr.on('data', keep);
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`));
-    child.once('error', (error) => resolve(`spawn error: ${error.message}`));
+    child.once('error', (error) => {
+      lines.push(`${command}: ${error.message}`);
+      resolve(`spawn error: ${error.message}`);
+    });
   });
   let stopping: Promise<void> | undefined;
   return {

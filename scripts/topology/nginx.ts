@@ -46,14 +46,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   let mark = randomBytes(8).toString('hex');
   writeFileSync(config, nginxConfig({ ...options, dir }, mark));
   // -e: the error log from the first line on (Debian's build would open /var/log/nginx first).
-  const server = spawnServer('nginx', binary, [
-    '-p',
-    dir,
-    '-c',
-    config,
-    '-e',
-    resolve(dir, 'error.log'),
-  ]);
+  const server = spawnServer(binary, ['-p', dir, '-c', config, '-e', resolve(dir, 'error.log')]);
   const answersMark = async () => {
     const reply = await exchange(
       options.port,

@@ -28,7 +28,7 @@ export async function startRedis(options: RedisOptions): Promise<RunningRedis> {
   if (!binary) throw new Error('redis-server not found: apt-get install -y redis-server');
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
-  const server = spawnServer('redis-server', binary, [
+  const server = spawnServer(binary, [
     '--bind',
     '127.0.0.1',
     '--port',

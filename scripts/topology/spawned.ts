@@ -1,43 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { supervise, type Supervised } from './child';
 
 /**
- * A server binary run in the foreground as this process's child: its output kept (the tail, for
- * error messages), a wait until its port really answers, and a stop that always ends it.
+ * A server binary run in the foreground as this process's child, as itself (Redis, nginx):
+ * see supervise (its output kept, a stop that always ends it: SIGTERM, then SIGKILL after 5 s).
  */
-export interface Spawned {
-  child: ChildProcess;
-  /** The last lines it printed. */
-  output(): string;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
-  stop(graceMs?: number): Promise<void>;
-}
+export type Spawned = Supervised;
 
-export function spawnServer(name: string, binary: string, args: string[]): Spawned {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    lines.splice(0, Math.max(0, lines.length - 40));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.on('error', (error) => lines.push(`${name}: ${error.message}`));
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-  return {
-    child,
-    output: () => lines.join('\n'),
-    stop: async (graceMs = 5_000) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+export function spawnServer(binary: string, args: string[]): Spawned {
+  return supervise(binary, args, { signal: 'SIGTERM', killAfterMs: 5_000, asServiceUser: false });
 }
 
 /**
