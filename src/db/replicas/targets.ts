@@ -1,0 +1,83 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { ConsistencyTokens } from './consistency-token';
+import { SessionRouting } from './session-routing';
+
+/** One database the engine reads from: the primary, or a streaming replica of it. */
+export interface Target {
+  /** `primary`, `replica1`, `replica2`… in DATABASE_REPLICA_URLS order (metrics, readiness). */
+  readonly name: string;
+  /** The target's own engine and pool: a session forked from it reads only there. */
+  readonly orm: MikroORM;
+  readonly replica: boolean;
+  /** In the rotation (`up`), or out of it until the health check sees it well again. */
+  state: 'up' | 'down' | 'lagging';
+}
+
+export interface RoutingOptions {
+  tokens: ConsistencyTokens;
+  /** How long a request with a token waits for a replica to replay up to it (then: primary). */
+  waitMs: number;
+  pollMs: number;
+}
+
+/**
+ * Every database of the process (docs/operations.md#replicas-and-read-your-writes): the primary
+ * engine, and one engine per replica, each with its own pool. A request's session is pinned to
+ * one of them for all its reads (SessionRouting), which MikroORM's own `replicas` option cannot
+ * do: it picks a replica per statement. Absent (no DATABASE_REPLICA_URLS): nothing routes, and
+ * the request path is what it was.
+ */
+export class DatabaseTargets {
+  readonly primary: Target;
+  readonly replicas: readonly Target[];
+  private turn = 0;
+
+  constructor(
+    primary: MikroORM,
+    replicas: readonly MikroORM[],
+    readonly options: RoutingOptions,
+  ) {
+    this.primary = { name: 'primary', orm: primary, replica: false, state: 'up' };
+    this.replicas = replicas.map((orm, i) => ({
+      name: `replica${i + 1}`,
+      orm,
+      replica: true,
+      state: 'up',
+    }));
+  }
+
+  get all(): readonly Target[] {
+    return [this.primary, ...this.replicas];
+  }
+
+  /** The replicas in the rotation, starting with the next one in turn (round robin). */
+  rotation(): Target[] {
+    const up = this.replicas.filter((replica) => replica.state === 'up');
+    if (up.length < 2) return up;
+    const start = this.turn++ % up.length;
+    return [...up.slice(start), ...up.slice(0, start)];
+  }
+
+  /** A request's routing, from its `x-consistency-token` header (ignored when not valid). */
+  async session(tokenHeader: string | string[] | undefined): Promise<SessionRouting> {
+    const required =
+      tokenHeader === undefined ? null : await this.options.tokens.verify(tokenHeader);
+    return new SessionRouting(this, required);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((replica) => replica.orm.close()));
+  }
+}
+
+const targetsOf = new WeakMap<MikroORM, DatabaseTargets>();
+
+/** Set once at boot (src/db/database.ts): the primary engine carries its replicas. */
+export function attachTargets(primary: MikroORM, targets: DatabaseTargets): void {
+  targetsOf.set(primary, targets);
+}
+
+/** The engine's targets when replicas are configured; undefined otherwise. */
+export function replicasOf(orm: MikroORM): DatabaseTargets | undefined {
+  return targetsOf.get(orm);
+}
