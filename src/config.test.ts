@@ -111,6 +111,15 @@ describe('replicas and consistency tokens', () => {
     expect(() => loadConfig({ CONSISTENCY_WAIT_MS: '60000' })).toThrow(/CONSISTENCY_WAIT_MS/);
   });
 
+  it('refuses a replica check interval under 50 ms and a lag bound of 0', () => {
+    expect(() => loadConfig({ DATABASE_REPLICA_CHECK_MS: '10' })).toThrow(
+      /DATABASE_REPLICA_CHECK_MS: Too small/,
+    );
+    expect(() => loadConfig({ DATABASE_REPLICA_MAX_LAG_MS: '0' })).toThrow(
+      /DATABASE_REPLICA_MAX_LAG_MS/,
+    );
+  });
+
   it('needs a token secret of its own when bearer tokens are verified by JWKS', () => {
     const jwks = {
       JWT_JWKS_URL: 'https://idp.example/jwks',

@@ -75,6 +75,10 @@ const EnvSchema = z.object({
       ),
     )
     .default([]),
+  /** A replica further behind than this (ms) leaves the rotation until it catches up. */
+  DATABASE_REPLICA_MAX_LAG_MS: positiveInt.default(10_000),
+  /** How often each replica's health and lag are checked (ms). */
+  DATABASE_REPLICA_CHECK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Signs consistency tokens (32+ characters). Default: derived from JWT_SECRET. */
   CONSISTENCY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How long a consistency token is honoured, in seconds. */

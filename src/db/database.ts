@@ -63,8 +63,11 @@ async function attachReplicas(primary: MikroORM, config: Config, logger: AppLogg
     tokens: new ConsistencyTokens(secret, config.CONSISTENCY_TOKEN_TTL_S),
     waitMs: config.CONSISTENCY_WAIT_MS,
     pollMs: 10,
+    maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS,
+    checkEveryMs: config.DATABASE_REPLICA_CHECK_MS,
   });
   attachTargets(primary, targets);
+  targets.startHealthChecks();
   // Whoever closes the engine (server shutdown, tests) closes the replicas' pools with it.
   const close = primary.close.bind(primary);
   primary.close = async (force?: boolean) => {

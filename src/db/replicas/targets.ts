@@ -11,6 +11,8 @@ export interface Target {
   readonly replica: boolean;
   /** In the rotation (`up`), or out of it until the health check sees it well again. */
   state: 'up' | 'down' | 'lagging';
+  /** Replay lag at the last check, in ms (replicas; 0 for the primary). */
+  lagMs: number;
 }
 
 export interface RoutingOptions {
@@ -18,7 +20,21 @@ export interface RoutingOptions {
   /** How long a request with a token waits for a replica to replay up to it (then: primary). */
   waitMs: number;
   pollMs: number;
+  /** A replica further behind than this leaves the rotation until it has caught up. */
+  maxLagMs: number;
+  /** How often each replica's health and lag are checked, in the background. */
+  checkEveryMs: number;
 }
+
+/**
+ * Lag as time: 0 while the replica has replayed all it received, else the age of the last
+ * transaction it replayed (an idle primary sends nothing, so that age alone would grow).
+ */
+const HEALTH_CHECK = `select pg_is_in_recovery() as standby,
+  case when pg_last_wal_receive_lsn() is null or pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()
+    then 0
+    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000, 0)
+  end::float8 as lag_ms`;
 
 /**
  * Every database of the process (docs/operations.md#replicas-and-read-your-writes): the primary
@@ -37,13 +53,49 @@ export class DatabaseTargets {
     replicas: readonly MikroORM[],
     readonly options: RoutingOptions,
   ) {
-    this.primary = { name: 'primary', orm: primary, replica: false, state: 'up' };
+    this.primary = { name: 'primary', orm: primary, replica: false, state: 'up', lagMs: 0 };
     this.replicas = replicas.map((orm, i) => ({
       name: `replica${i + 1}`,
       orm,
       replica: true,
       state: 'up',
+      lagMs: 0,
     }));
+  }
+
+  private checks: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
+
+  /** Checks every replica now and then every `checkEveryMs`, until `close()`. */
+  startHealthChecks(): void {
+    const tick = () => {
+      // Bounded: a check still running (a replica that hangs) is not stacked with another.
+      this.checking ??= this.checkReplicas().finally(() => (this.checking = undefined));
+    };
+    tick();
+    this.checks = setInterval(tick, this.options.checkEveryMs);
+    this.checks.unref(); // never what keeps the process alive
+  }
+
+  /** One round of checks: a replica that fails is `down`, one too far behind `lagging`. */
+  async checkReplicas(): Promise<void> {
+    await Promise.all(
+      this.replicas.map(async (replica) => {
+        try {
+          const [row] = await replica.orm.em
+            .getConnection()
+            .execute<{ standby: boolean; lag_ms: number }[]>(HEALTH_CHECK);
+          replica.lagMs = row?.lag_ms ?? 0;
+          replica.state = !row?.standby
+            ? 'down' // promoted, or pointed at a primary: not a replica of this one
+            : replica.lagMs > this.options.maxLagMs
+              ? 'lagging'
+              : 'up';
+        } catch {
+          replica.state = 'down';
+        }
+      }),
+    );
   }
 
   get all(): readonly Target[] {
@@ -66,6 +118,8 @@ export class DatabaseTargets {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.checks);
+    await this.checking;
     await Promise.all(this.replicas.map((replica) => replica.orm.close()));
   }
 }
