@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Product } from '../../catalog/product/product.entity';
 import { createProduct } from '../../../test/support/factories';
 import { startStreamingPair, until, type StreamingPair } from '../../../test/support/replica';
+import { metricsText } from '../../../test/support/metrics';
 import { startTestServer, type TestServer } from '../../../test/support/server';
 
 /** A replica down or too far behind leaves the rotation, and comes back when well again. */
@@ -50,6 +51,27 @@ describe('replica health', () => {
       status: 200,
       body: { status: 'ok', targets: { primary: 'up', replica1: 'up' } },
     });
+  });
+
+  it("shows each target's statements, state and lag on /metrics: a query's are all the replica's", async () => {
+    await until(replicaIs('up'), 'the replica to be up');
+    const statements = async (target: string) =>
+      Number(
+        new RegExp(
+          `^db_target_statements_total\\{target="${target}",outcome="ok"\\} (\\d+)$`,
+          'm',
+        ).exec(await metricsText(server))?.[1] ?? 0,
+      );
+    const before = { primary: await statements('primary'), replica: await statements('replica1') };
+    await server.gql(
+      `{ products(first: 5) { totalCount edges { node { name category { name } } } } }`,
+    );
+    expect(await statements('primary')).toBe(before.primary);
+    expect(await statements('replica1')).toBeGreaterThan(before.replica);
+    const text = await metricsText(server);
+    expect(text).toMatch(/^db_target_up\{target="replica1",state="up"\} 1$/m);
+    expect(text).toMatch(/^db_replica_lag_seconds\{target="replica1"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^db_target_pool_connections\{target="replica1",state="idle"\} \d+$/m);
   });
 
   it('reads on the primary while a replica lags too far, and on it again once caught up', async () => {
