@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/viewer';
 import type { OperationReport } from '../observability/operation-report';
 import { SqlSpend } from '../observability/sql-spend';
 import { ClientDeparture } from '../shared/client-departure';
-import { cancelReadsOnDeparture } from '../shared/sql';
+import { cancelReadsOnDeparture, retryRecoveryConflictsOn } from '../shared/sql';
 import { Loaders } from './loaders';
 
 /** The request's unit of work and what hangs off it: released as a whole when it ends. */
@@ -109,6 +109,7 @@ class SessionContext implements Context {
       .pinQuery((orm) => forkSession(orm, session.sql!, session.departure!))
       .then((em) => {
         if (!em || this.open.session !== session) return;
+        retryRecoveryConflictsOn(em, session.em!);
         session.em = em;
         session.loaders = new Loaders(em);
       });

@@ -64,6 +64,7 @@ export async function selectRows<T>(
     sendCancelRequest(client);
   };
   let cancelled = false;
+  let retryOn: EntityManager | undefined;
   let stopWatching: (() => void) | undefined;
   try {
     // The client may have left while this waited for a connection.
@@ -91,7 +92,8 @@ export async function selectRows<T>(
     }
   } catch (error) {
     if (departure?.reason && (cancelled || error === departure.reason)) throw departure.reason;
-    throw em.getDriver().convertException(error as Error);
+    retryOn = recoveryConflictFallback(em, error);
+    if (!retryOn) throw em.getDriver().convertException(error as Error);
   } finally {
     stopWatching?.();
     // A cancel may still be on its way after the statement ended (done, or cancelled by the
@@ -99,6 +101,27 @@ export async function selectRows<T>(
     // connection, so the pool discards the connection instead.
     await releasePooledClient(knex, client, cancelSent ? DISCARDED_AFTER_CANCEL : undefined);
   }
+  // Cancelled on a replica by a recovery conflict: once more, on the primary.
+  return selectRows<T>(retryOn, sql, params);
+}
+
+/** PostgreSQL's serialization_failure: what a standby's recovery conflict cancels reads with. */
+const RECOVERY_CONFLICT = '40001';
+
+/** Sessions on a replica, and their request's session on the primary. */
+const primaryOf = new WeakMap<EntityManager, EntityManager>();
+
+/**
+ * From now on, a read through `replica` that a recovery conflict cancels (the standby replaying
+ * what its snapshot still needed) is run again on `primary`, once: not a failure of the request.
+ */
+export function retryRecoveryConflictsOn(replica: EntityManager, primary: EntityManager): void {
+  primaryOf.set(replica, primary);
+}
+
+function recoveryConflictFallback(em: EntityManager, error: unknown): EntityManager | undefined {
+  if ((error as { code?: unknown }).code !== RECOVERY_CONFLICT) return undefined;
+  return primaryOf.get(em);
 }
 
 /** Why a connection that carried a cancel leaves the pool (knex logs it when it drops it). */

@@ -45,7 +45,9 @@ export interface StreamingPair {
 const DATABASE = 'catalog_replicated';
 const SLOT = 'test_replica';
 
-export async function startStreamingPair(): Promise<StreamingPair> {
+export async function startStreamingPair(
+  options: { replicaSettings?: string[] } = {},
+): Promise<StreamingPair> {
   const started = Date.now();
   const root = mkdtempSync(join(tmpdir(), 'catalog-replica-'));
   chmodSync(root, 0o755); // the postgres user must enter it
@@ -95,6 +97,7 @@ export async function startStreamingPair(): Promise<StreamingPair> {
         `primary_slot_name = '${SLOT}'`,
         // Checked by tests that poll for a replica's replay: tighter than the 10 s default.
         `wal_receiver_status_interval = 1s`,
+        ...(options.replicaSettings ?? []),
         '',
       ].join('\n'),
     );
