@@ -56,6 +56,9 @@ export async function selectRows<T>(
     // Its client gone, a read that found no connection (the pool closing at shutdown, say)
     // ends as what it is: a request nobody waits for, not a database failure.
     if (departure?.reason) throw departure.reason;
+    // A replica that went down since its last health check: the read goes to the primary.
+    const primary = primaryOf.get(em);
+    if (primary) return selectRows<T>(primary, sql, params);
     throw em.getDriver().convertException(error as Error);
   }
   let cancelSent = false;
@@ -101,26 +104,28 @@ export async function selectRows<T>(
     // connection, so the pool discards the connection instead.
     await releasePooledClient(knex, client, cancelSent ? DISCARDED_AFTER_CANCEL : undefined);
   }
-  // Cancelled on a replica by a recovery conflict: once more, on the primary.
+  // Failed on a replica (a recovery conflict, say): once more, on the primary.
   return selectRows<T>(retryOn, sql, params);
 }
-
-/** PostgreSQL's serialization_failure: what a standby's recovery conflict cancels reads with. */
-const RECOVERY_CONFLICT = '40001';
 
 /** Sessions on a replica, and their request's session on the primary. */
 const primaryOf = new WeakMap<EntityManager, EntityManager>();
 
 /**
- * From now on, a read through `replica` that a recovery conflict cancels (the standby replaying
- * what its snapshot still needed) is run again on `primary`, once: not a failure of the request.
+ * From now on, a read through `replica` that fails there — cancelled by a recovery conflict
+ * (the standby replaying what its snapshot still needed), no connection, the server gone — is
+ * run again on `primary`, once: the replica's trouble, not the request's.
  */
 export function retryRecoveryConflictsOn(replica: EntityManager, primary: EntityManager): void {
   primaryOf.set(replica, primary);
 }
 
+/**
+ * Where a failed replica read runs again: a recovery conflict (40001), the replica shutting
+ * down or its connection lost. Not a statement timeout (57014): the primary would time out too.
+ */
 function recoveryConflictFallback(em: EntityManager, error: unknown): EntityManager | undefined {
-  if ((error as { code?: unknown }).code !== RECOVERY_CONFLICT) return undefined;
+  if ((error as { code?: unknown }).code === QUERY_CANCELED) return undefined;
   return primaryOf.get(em);
 }
 

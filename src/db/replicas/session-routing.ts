@@ -28,16 +28,24 @@ export class SessionRouting {
   }
 
   /**
-   * Chooses the query's target: the next replica in turn that has replayed past the token's
-   * position (each checked in its own statement, before any read, so the reads' snapshots are
-   * newer than the check), polling for at most the configured wait; else the primary. Returns
-   * the session to read through, made by `fork`; null to read on the primary's.
+   * Chooses the query's target: the next replica in turn; with a token, the first that has
+   * replayed past its position (each checked in its own statement, before any read, so the
+   * reads' snapshots are newer than the check), polling for at most the configured wait; else
+   * the primary. Returns the session to read through, made by `fork`; null: the primary's.
    */
   async pinQuery(fork: (orm: MikroORM) => EntityManager): Promise<EntityManager | null> {
     if (this.pinned) return null;
     this.pinned = true;
     const candidates = this.targets.rotation();
     if (!candidates.length) return null;
+    if (this.required === null) {
+      // Nothing to wait for: no statement of its own. The position it vouches for is where the
+      // replica was at its last health check, which its reads are at or past.
+      const [candidate] = candidates as [Target];
+      this.target = candidate;
+      this.position = candidate.replayed;
+      return fork(candidate.orm);
+    }
     const { waitMs, pollMs } = this.targets.options;
     const deadline = Date.now() + waitMs;
     for (;;) {
@@ -49,17 +57,17 @@ export class SessionRouting {
           return null;
         });
         if (replayed === null) continue;
-        if (this.required === null || replayed >= this.required) {
+        if (replayed >= this.required) {
           this.target = candidate;
-          this.byToken = this.required !== null;
+          this.byToken = true;
           this.position = replayed;
           return em;
         }
       }
-      if (this.required === null || Date.now() + pollMs > deadline) break;
+      if (Date.now() + pollMs > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
-    this.byToken = this.required !== null;
+    this.byToken = true;
     return null;
   }
 

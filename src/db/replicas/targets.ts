@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ConsistencyTokens } from './consistency-token';
+import { parseLsn } from './lsn';
 import { SessionRouting } from './session-routing';
 
 /** One database the engine reads from: the primary, or a streaming replica of it. */
@@ -13,6 +14,8 @@ export interface Target {
   state: 'up' | 'down' | 'lagging';
   /** Replay lag at the last check, in ms (replicas; 0 for the primary). */
   lagMs: number;
+  /** How far it had replayed at the last check (replicas): a lower bound of what it serves. */
+  replayed: bigint | null;
 }
 
 export interface RoutingOptions {
@@ -31,6 +34,7 @@ export interface RoutingOptions {
  * transaction it replayed (an idle primary sends nothing, so that age alone would grow).
  */
 const HEALTH_CHECK = `select pg_is_in_recovery() as standby,
+  pg_last_wal_replay_lsn()::text as replayed,
   case when pg_last_wal_receive_lsn() is null or pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()
     then 0
     else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()) * 1000, 0)
@@ -53,13 +57,21 @@ export class DatabaseTargets {
     replicas: readonly MikroORM[],
     readonly options: RoutingOptions,
   ) {
-    this.primary = { name: 'primary', orm: primary, replica: false, state: 'up', lagMs: 0 };
+    this.primary = {
+      name: 'primary',
+      orm: primary,
+      replica: false,
+      state: 'up',
+      lagMs: 0,
+      replayed: null,
+    };
     this.replicas = replicas.map((orm, i) => ({
       name: `replica${i + 1}`,
       orm,
       replica: true,
       state: 'up',
       lagMs: 0,
+      replayed: null,
     }));
   }
 
@@ -84,8 +96,12 @@ export class DatabaseTargets {
         try {
           const [row] = await replica.orm.em
             .getConnection()
-            .execute<{ standby: boolean; lag_ms: number }[]>(HEALTH_CHECK);
+            .execute<{ standby: boolean; replayed: string | null; lag_ms: number }[]>(HEALTH_CHECK);
           replica.lagMs = row?.lag_ms ?? 0;
+          const replayed = parseLsn(row?.replayed);
+          if (replayed !== null && (replica.replayed === null || replayed > replica.replayed)) {
+            replica.replayed = replayed;
+          }
           replica.state = !row?.standby
             ? 'down' // promoted, or pointed at a primary: not a replica of this one
             : replica.lagMs > this.options.maxLagMs
