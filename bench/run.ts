@@ -263,6 +263,14 @@ async function assertPeerSameData(
   log(`${name}: same data from ${peer} and the baseline ✓`);
 }
 
+/** With replicas, reads carry the position they were read at: not data, and not the baseline's. */
+function withoutConsistencyToken(body: unknown): unknown {
+  const { extensions, ...rest } = body as { extensions?: Record<string, unknown> };
+  if (!extensions?.consistency) return body;
+  const { consistency: _token, ...others } = extensions;
+  return Object.keys(others).length ? { ...rest, extensions: others } : rest;
+}
+
 /** The same request to both servers, once: the benchmark compares like with like, or stops. */
 async function assertSameData(
   name: string,
@@ -270,7 +278,7 @@ async function assertSameData(
   theirs: () => Promise<Response>,
 ): Promise<void> {
   const [a, b] = [
-    (await (await ours()).json()) as unknown,
+    withoutConsistencyToken((await (await ours()).json()) as unknown),
     (await (await theirs()).json()) as unknown,
   ];
   if (!isDeepStrictEqual(a, b)) {
@@ -329,6 +337,24 @@ function peersTable(rows: Row[], peerRows: PeerRow[]): string {
   ].join('\n');
 }
 
+/** The replicas have replayed the loaded catalog: their answers are then the primary's. */
+async function replicasCaughtUp(primaryUrl: string): Promise<void> {
+  const query = async (url: string, text: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<{ lsn: string; done?: boolean }>(text)).rows[0]!;
+    } finally {
+      await client.end();
+    }
+  };
+  const { lsn } = await query(primaryUrl, 'select pg_current_wal_insert_lsn()::text as lsn');
+  for (const url of process.env.BENCH_REPLICA_URLS!.split(',')) {
+    const check = `select pg_last_wal_replay_lsn() >= '${lsn}'::pg_lsn as done, '' as lsn`;
+    while (!(await query(url.trim(), check)).done) await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'catalog-bench-'));
   chmodSync(dataDir, 0o755);
@@ -358,12 +384,17 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       PORT: String(serverPort),
+      // Streaming replicas of BENCH_DATABASE_URL, for the figure with replicas configured.
+      ...(process.env.BENCH_REPLICA_URLS && {
+        DATABASE_REPLICA_URLS: process.env.BENCH_REPLICA_URLS,
+      }),
     };
     const server = start(productionServerArgs(), serverEnv);
     children.push(server);
     await waitFor(`${serverUrl}/health/ready`);
     log('loading 20 categories, 10,000 products, 50,000 reviews…');
     await loadCatalog(databaseUrl);
+    if (process.env.BENCH_REPLICA_URLS) await replicasCaughtUp(databaseUrl);
     const baselineProcess = start(['-r', '@swc-node/register', 'bench/baseline.ts'], {
       BENCH_DATABASE_URL: databaseUrl,
       PORT: String(baselinePort),

@@ -89,6 +89,53 @@ describe('loadConfig', () => {
   });
 });
 
+describe('replicas and consistency tokens', () => {
+  it('reads a comma-separated list of replica URLs', () => {
+    const config = loadConfig({
+      DATABASE_REPLICA_URLS: 'postgres://a:b@r1/db, postgresql://a:b@r2/db,',
+    });
+    expect(config.DATABASE_REPLICA_URLS).toEqual([
+      'postgres://a:b@r1/db',
+      'postgresql://a:b@r2/db',
+    ]);
+    expect(loadConfig({}).DATABASE_REPLICA_URLS).toEqual([]);
+  });
+
+  it('names a replica URL that is not a PostgreSQL one', () => {
+    expect(() =>
+      loadConfig({ DATABASE_REPLICA_URLS: 'postgres://a:b@r1/db,mysql://r2/db' }),
+    ).toThrow(/DATABASE_REPLICA_URLS\.1: each replica must be a postgres/);
+  });
+
+  it('refuses a short token secret, a zero lifetime and a wait beyond 10 s', () => {
+    expect(() => loadConfig({ CONSISTENCY_TOKEN_SECRET: 'short' })).toThrow(
+      /CONSISTENCY_TOKEN_SECRET: must be at least 32 characters/,
+    );
+    expect(() => loadConfig({ CONSISTENCY_TOKEN_TTL_S: '0' })).toThrow(/CONSISTENCY_TOKEN_TTL_S/);
+    expect(() => loadConfig({ CONSISTENCY_WAIT_MS: '60000' })).toThrow(/CONSISTENCY_WAIT_MS/);
+  });
+
+  it('refuses a replica check interval under 50 ms and a lag bound of 0', () => {
+    expect(() => loadConfig({ DATABASE_REPLICA_CHECK_MS: '10' })).toThrow(
+      /DATABASE_REPLICA_CHECK_MS: Too small/,
+    );
+    expect(() => loadConfig({ DATABASE_REPLICA_MAX_LAG_MS: '0' })).toThrow(
+      /DATABASE_REPLICA_MAX_LAG_MS/,
+    );
+  });
+
+  it('needs a token secret of its own when bearer tokens are verified by JWKS', () => {
+    const jwks = {
+      JWT_JWKS_URL: 'https://idp.example/jwks',
+      JWT_ISSUER: 'idp',
+      JWT_AUDIENCE: 'api',
+      DATABASE_REPLICA_URLS: 'postgres://a:b@r1/db',
+    };
+    expect(() => loadConfig(jwks)).toThrow(/CONSISTENCY_TOKEN_SECRET: required/);
+    expect(() => loadConfig({ ...jwks, CONSISTENCY_TOKEN_SECRET: 'c'.repeat(32) })).not.toThrow();
+  });
+});
+
 describe('README.md', () => {
   it('documents every configuration variable', () => {
     const readme = readFileSync('README.md', 'utf8');

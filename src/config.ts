@@ -61,6 +61,38 @@ const EnvSchema = z.object({
   DB_STATEMENT_TIMEOUT_ON: z
     .enum(['connection', 'role'], { error: 'must be connection or role' })
     .default('connection'),
+  /*
+   * Read replicas (docs/operations.md#replicas-and-read-your-writes): each query is pinned to
+   * one target; mutations and transactions stay on the primary (DATABASE_URL).
+   */
+  /** Streaming replicas of DATABASE_URL's database, comma-separated; none by default. */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.url({
+          protocol: /^postgres(ql)?$/,
+          error: 'each replica must be a postgres:// or postgresql:// URL',
+        }),
+      ),
+    )
+    .default([]),
+  /** A replica further behind than this (ms) leaves the rotation until it catches up. */
+  DATABASE_REPLICA_MAX_LAG_MS: positiveInt.default(10_000),
+  /** How often each replica's health and lag are checked (ms). */
+  DATABASE_REPLICA_CHECK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Signs consistency tokens (32+ characters). Default: derived from JWT_SECRET. */
+  CONSISTENCY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long a consistency token is honoured, in seconds. */
+  CONSISTENCY_TOKEN_TTL_S: positiveInt.max(3600).default(60),
+  /** How long a read with a token waits for a replica to replay up to it before the primary. */
+  CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(200),
 
   EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
   EMBEDDED_PG_PORT: port.default(54329),
@@ -254,6 +286,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(
       `JWT_SECRET: HOST ${config.HOST} is reachable from other machines; set JWT_SECRET or JWT_JWKS_URL (the development secret is for loopback only)`,
     );
+  }
+  if (
+    config.DATABASE_REPLICA_URLS.length &&
+    !config.CONSISTENCY_TOKEN_SECRET &&
+    config.JWT_JWKS_URL
+  ) {
+    // No JWT_SECRET to derive it from: every instance must share the same secret.
+    problems.push('CONSISTENCY_TOKEN_SECRET: required with DATABASE_REPLICA_URLS and JWT_JWKS_URL');
   }
   if (problems.length) throw new ConfigError(problems);
   if (noVerifier) config.JWT_SECRET = DEVELOPMENT_JWT_SECRET;

@@ -25,12 +25,6 @@ const dockerfile = readFileSync('Dockerfile', 'utf8');
 const { services } = compose;
 const apis = ['api1', 'api2'] as const;
 
-/**
- * Keys the other parts of issue 20 add to src/config.ts (replicas; APQ in Redis), which the
- * file already sets. Once they are merged the last test below fails: then empty this list.
- */
-const KEYS_OF_OTHER_BRANCHES = ['DATABASE_REPLICA_URLS', 'APQ_REDIS_URL'];
-
 describe('docker-compose.yml', () => {
   it('runs the topology of docs/scaling.md, each service from an image or a build, each with a health check', () => {
     expect(Object.keys(services).sort()).toEqual([
@@ -80,9 +74,7 @@ describe('docker-compose.yml', () => {
   it('gives the API instances only settings src/config.ts knows, and valid ones', () => {
     for (const api of apis) {
       const env = services[api]!.environment!;
-      const unknown = Object.keys(env).filter(
-        (key) => !CONFIG_VARIABLES.includes(key) && !KEYS_OF_OTHER_BRANCHES.includes(key),
-      );
+      const unknown = Object.keys(env).filter((key) => !CONFIG_VARIABLES.includes(key));
       expect([api, unknown]).toEqual([api, []]);
       // The one value compose interpolates, as a user would provide it.
       expect(env.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:\?/);
@@ -118,10 +110,6 @@ describe('docker-compose.yml', () => {
     const upstreams = [...conf.matchAll(/^\s*server (\S+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`);
     expect(upstreams).toEqual(apis.map((api) => `${api}:4000`));
     expect(conf).toMatch(/proxy_pass http:\/\/app;/);
-  });
-
-  it('sets no key the merged src/config.ts already knows as "of another branch"', () => {
-    expect(KEYS_OF_OTHER_BRANCHES.filter((key) => CONFIG_VARIABLES.includes(key))).toEqual([]);
   });
 });
 

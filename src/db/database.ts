@@ -5,7 +5,10 @@ import { SqlSpendLogger } from '../observability/sql-spend';
 import { DISCARDED_AFTER_CANCEL, sendStatementsUnprepared } from '../shared/sql';
 import { acquirePooledClient, cancelKeyOf, releasePooledClient } from './driver';
 import type { Config } from '../config';
+import { forkWithoutConfigSync } from './driver';
 import { ormOptions } from './orm-options';
+import { ConsistencyTokens, consistencySecret } from './replicas/consistency-token';
+import { attachTargets, DatabaseTargets } from './replicas/targets';
 import { seedDemoCatalog } from './seed';
 
 /** Any constant, the same in every instance: serialises migrate-and-seed across instances. */
@@ -43,7 +46,38 @@ export async function initOrm(url: string, config: Config, logger: AppLogger): P
     },
   });
   if (!config.DB_PREPARED_STATEMENTS) sendStatementsUnprepared(orm);
+  if (config.DATABASE_REPLICA_URLS.length) await attachReplicas(orm, config, logger);
   return orm;
+}
+
+/**
+ * DATABASE_REPLICA_URLS: an engine (and pool) per replica, carried by the primary's
+ * (src/db/replicas/targets.ts), closed with it.
+ */
+async function attachReplicas(primary: MikroORM, config: Config, logger: AppLogger) {
+  const secret = consistencySecret(config);
+  if (!secret) throw new Error('CONSISTENCY_TOKEN_SECRET: needed to sign consistency tokens');
+  const replicas = await Promise.all(
+    config.DATABASE_REPLICA_URLS.map((url) =>
+      initOrm(url, { ...config, DATABASE_REPLICA_URLS: [] }, logger),
+    ),
+  );
+  for (const replica of replicas) forkWithoutConfigSync(replica);
+  const targets = new DatabaseTargets(primary, replicas, {
+    tokens: new ConsistencyTokens(secret, config.CONSISTENCY_TOKEN_TTL_S),
+    waitMs: config.CONSISTENCY_WAIT_MS,
+    pollMs: 10,
+    maxLagMs: config.DATABASE_REPLICA_MAX_LAG_MS,
+    checkEveryMs: config.DATABASE_REPLICA_CHECK_MS,
+  });
+  attachTargets(primary, targets);
+  targets.startHealthChecks();
+  // Whoever closes the engine (server shutdown, tests) closes the replicas' pools with it.
+  const close = primary.close.bind(primary);
+  primary.close = async (force?: boolean) => {
+    await targets.close();
+    return close(force);
+  };
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyBaseLogger } from 'fastify';
+import { OperationTypeNode } from 'graphql';
+import { routeSession, type SessionRouting } from '../db/replicas/session-routing';
 import type { Viewer } from '../auth/viewer';
 import type { OperationReport } from '../observability/operation-report';
 import { SqlSpend } from '../observability/sql-spend';
 import { ClientDeparture } from '../shared/client-departure';
-import { cancelReadsOnDeparture } from '../shared/sql';
+import { cancelReadsOnDeparture, retryRecoveryConflictsOn } from '../shared/sql';
 import { Loaders } from './loaders';
 
 /** The request's unit of work and what hangs off it: released as a whole when it ends. */
@@ -13,6 +15,8 @@ interface Session {
   loaders: Loaders;
   departure: ClientDeparture;
   sql: SqlSpend;
+  /** With replicas configured: where the session reads (src/db/replicas). */
+  routing?: SessionRouting | undefined;
 }
 
 /**
@@ -34,6 +38,16 @@ export interface Context {
   readonly sql: SqlSpend;
   /** Filled in as the operation runs; the request's log line and the metrics read it. */
   readonly report: OperationReport;
+  /**
+   * With replicas configured, where the session reads: `routing.target.name` (primary,
+   * replica1…) and `routing.byToken` (a consistency token sent it there). Undefined otherwise.
+   */
+  readonly routing: SessionRouting | undefined;
+  /**
+   * The operation is resolved: a query is pinned to its database target before its first read
+   * (a promise while it is being chosen); undefined when there is nothing to wait for.
+   */
+  route(operation: OperationTypeNode | undefined): Promise<void> | undefined;
 }
 
 /**
@@ -82,13 +96,42 @@ class SessionContext implements Context {
     return this.open.session?.sql ?? ended();
   }
 
+  get routing(): SessionRouting | undefined {
+    return this.open.session?.routing;
+  }
+
+  route(operation: OperationTypeNode | undefined): Promise<void> | undefined {
+    const session = this.open.session;
+    const routing = session?.routing;
+    // Mutations (and subscriptions) stay on the primary, payload included.
+    if (!routing || operation !== OperationTypeNode.QUERY) return undefined;
+    return routing
+      .pinQuery((orm) => forkSession(orm, session.sql!, session.departure!))
+      .then((em) => {
+        if (!em || this.open.session !== session) return;
+        retryRecoveryConflictsOn(em, session.em!);
+        session.em = em;
+        session.loaders = new Loaders(em);
+      });
+  }
+
   /** Empties the session and the holder both: either alone kept the promotion (measured). */
   end(): void {
     const session = this.open.session;
     if (!session) return;
-    session.em = session.loaders = session.departure = session.sql = undefined;
+    session.em = session.loaders = session.departure = session.sql = session.routing = undefined;
     this.open.session = null;
   }
+}
+
+/** A session of `orm` (the primary's, or a replica's) booking to `sql`, stopped by `departure`. */
+function forkSession(orm: MikroORM, sql: SqlSpend, departure: ClientDeparture): EntityManager {
+  const em = orm.em.fork();
+  // Set, not passed to fork(), which deep-merges it into a copy: measurably slower per request.
+  em.setLoggerContext(sql.loggerContext());
+  // A client that leaves takes its reads with it: their running SQL is cancelled.
+  cancelReadsOnDeparture(em, departure);
+  return em;
 }
 
 function ended(): never {
@@ -105,15 +148,13 @@ export function createContext(
   request: { id: string; log: FastifyBaseLogger },
   viewer: Viewer | null,
   departure = new ClientDeparture(),
+  routing?: SessionRouting,
 ): Context {
   const sql = new SqlSpend();
-  const em = orm.em.fork();
-  // Set, not passed to fork(), which deep-merges it into a copy: measurably slower per request.
-  em.setLoggerContext(sql.loggerContext());
-  // A client that leaves takes its reads with it: their running SQL is cancelled.
-  cancelReadsOnDeparture(em, departure);
+  const em = forkSession(orm, sql, departure);
+  if (routing) routeSession(em, routing);
   return new SessionContext(
-    { em, loaders: new Loaders(em), departure, sql },
+    { em, loaders: new Loaders(em), departure, sql, routing },
     viewer,
     request.id,
     request.log,

@@ -83,6 +83,9 @@ export class GraphQLFastPath {
     pipeline.begin(context); // as Apollo's adapter does when the request starts
     // Refused (over the cost limit): Apollo refuses it again, and reports it.
     if (pipeline.resolve(compiled, requested, context)) return;
+    // With replicas, pinned to one target before its first read, as Apollo's path does.
+    const routed = context.route(compiled.operation.operation);
+    if (routed) await routed;
     const result: FormattedExecutionResult | undefined = await pipeline.executeCompiled(
       compiled,
       context,

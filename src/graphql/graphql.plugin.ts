@@ -20,7 +20,9 @@ import { OperationReporter } from '../observability/operation-report';
 import { SqlBudget } from '../observability/sql-budget';
 import type { ClientDeparture } from '../shared/client-departure';
 import { ServiceUnavailableError } from '../shared/errors';
+import { replicasOf } from '../db/replicas/targets';
 import { CachePolicy } from './cache-policy';
+import { CONSISTENCY_HEADER, consistencyConcern } from './consistency';
 import { CompiledExecution, fixedSchemaGateway } from './compiled-execution';
 import { documentLevelPlugins, OperationPipeline } from './pipeline';
 import { createContext, endSession, type Context } from './context';
@@ -95,6 +97,8 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
   const { orm, config, logger, readiness } = options;
   // Every request forks a session: without two needless config syncs (src/db/driver).
   forkWithoutConfigSync(orm);
+  // DATABASE_REPLICA_URLS: where each request reads is chosen per request (src/db/replicas).
+  const targets = replicasOf(orm);
   const metrics = http.metrics;
   const verifyToken = createTokenVerifier(config);
   const limits = queryLimits(config);
@@ -142,6 +146,7 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
       .concern,
     new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
     errorLogging,
+    ...(targets ? [consistencyConcern] : []),
   ]);
   const apollo = new ApolloServer<Context>({
     gateway: fixedSchemaGateway(schema, pipeline.executor),
@@ -185,7 +190,8 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     // Held until the operation has ended (the handler below gives it back), even when its
     // client has gone: work that cannot be cancelled still counts against the limit.
     request.operationTurn = await operationGate.enter(departure);
-    const context = createContext(orm, request, viewer, departure);
+    const routing = targets && (await targets.session(request.headers[CONSISTENCY_HEADER]));
+    const context = createContext(orm, request, viewer, departure, routing);
     request.graphqlContext = context;
     return context;
   };

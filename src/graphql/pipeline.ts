@@ -176,6 +176,9 @@ export class OperationPipeline {
         didResolveOperation: async (requestContext) => {
           const refusal = this.resolve(requestContext, requestContext.request, contextValue);
           if (refusal) throw refusal;
+          // With replicas, a query's reads are pinned to one target before the first of them.
+          const routed = contextValue.route(requestContext.operation?.operation);
+          if (routed) await routed;
         },
         // A compiled query answered without errors skips Apollo's execution step.
         responseForOperation: async (requestContext) => {

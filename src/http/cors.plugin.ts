@@ -21,8 +21,10 @@ async function allowOrigins(app: FastifyInstance, { origins }: CorsPluginOptions
       'apollo-require-preflight',
       'x-apollo-operation-name',
       'x-request-id',
+      // Read-your-writes with replicas (docs/operations.md#replicas-and-read-your-writes).
+      'x-consistency-token',
     ],
-    exposedHeaders: ['x-request-id'],
+    exposedHeaders: ['x-request-id', 'x-consistency-token'],
     maxAge: 600,
   });
 }

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { replicasOf, type DatabaseTargets } from '../db/replicas/targets';
 
 /** What readiness depends on besides the database answering now. */
 export interface Readiness {
@@ -35,10 +36,24 @@ async function health(app: FastifyInstance, { orm, readiness }: HealthPluginOpti
         .send({ status: 'unavailable', reason: 'starting: database not ready' });
     }
     const database = await orm.checkConnection();
+    // With replicas, each target's state: a replica out of the rotation leaves reads to the
+    // primary (still ready); the primary down is not ready.
+    const targets = replicasOf(orm) && targetStates(replicasOf(orm)!, database.ok);
     if (!database.ok) {
       reply.log.warn({ reason: database.reason }, 'readiness: database unreachable');
-      return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', reason: 'database unreachable', ...targets });
     }
-    return { status: 'ok' };
+    return { status: 'ok', ...targets };
   });
+}
+
+function targetStates(targets: DatabaseTargets, primaryUp: boolean) {
+  return {
+    targets: Object.fromEntries([
+      ['primary', primaryUp ? 'up' : 'down'],
+      ...targets.replicas.map((replica) => [replica.name, replica.state]),
+    ]) as Record<string, string>,
+  };
 }

@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { OperationGate } from '../graphql/operation-gate';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { poolStats } from '../db/pool-stats';
+import { replicasOf, type DatabaseTargets } from '../db/replicas/targets';
 import { observeStatements } from './statement-events';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -68,7 +69,64 @@ export function createMetrics(orm: MikroORM) {
   observeStatements(orm, {
     finished: (seconds, outcome) => metrics.sqlDuration.observe({ outcome }, seconds),
   });
+  const targets = replicasOf(orm);
+  if (targets) observeTargets(registry, targets);
   return metrics;
+}
+
+/**
+ * With replicas (src/db/replicas): each target's pool, statements, state and lag. The metrics
+ * above stay the primary's, as without replicas.
+ */
+function observeTargets(registry: Registry, targets: DatabaseTargets): void {
+  new Gauge({
+    name: 'db_target_pool_connections',
+    help: "Connections of each target's pool (primary, replica1…): in use, idle, acquires waiting",
+    labelNames: ['target', 'state'] as const,
+    registers: [registry],
+    collect() {
+      for (const { name, orm } of targets.all) {
+        const stats = poolStats(orm);
+        this.set({ target: name, state: 'used' }, stats.used);
+        this.set({ target: name, state: 'idle' }, stats.idle);
+        this.set({ target: name, state: 'pending_acquire' }, stats.pendingAcquires);
+      }
+    },
+  });
+  new Gauge({
+    name: 'db_target_up',
+    help: 'Whether each replica is in the rotation (1), or out of it: down or lagging (0)',
+    labelNames: ['target', 'state'] as const,
+    registers: [registry],
+    collect() {
+      for (const replica of targets.replicas) {
+        for (const state of ['up', 'down', 'lagging'] as const) {
+          this.set({ target: replica.name, state }, replica.state === state ? 1 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'db_replica_lag_seconds',
+    help: 'Replay lag of each replica at its last health check (DATABASE_REPLICA_CHECK_MS)',
+    labelNames: ['target'] as const,
+    registers: [registry],
+    collect() {
+      for (const replica of targets.replicas)
+        this.set({ target: replica.name }, replica.lagMs / 1000);
+    },
+  });
+  const statements = new Counter({
+    name: 'db_target_statements_total',
+    help: "SQL statements run by each target's pool, by outcome",
+    labelNames: ['target', 'outcome'] as const,
+    registers: [registry],
+  });
+  for (const { name, orm } of targets.all) {
+    observeStatements(orm, {
+      finished: (_s, outcome) => statements.inc({ target: name, outcome }),
+    });
+  }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

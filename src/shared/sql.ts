@@ -56,6 +56,9 @@ export async function selectRows<T>(
     // Its client gone, a read that found no connection (the pool closing at shutdown, say)
     // ends as what it is: a request nobody waits for, not a database failure.
     if (departure?.reason) throw departure.reason;
+    // A replica that went down since its last health check: the read goes to the primary.
+    const primary = primaryOf.get(em);
+    if (primary) return selectRows<T>(primary, sql, params);
     throw em.getDriver().convertException(error as Error);
   }
   let cancelSent = false;
@@ -64,6 +67,7 @@ export async function selectRows<T>(
     sendCancelRequest(client);
   };
   let cancelled = false;
+  let retryOn: EntityManager | undefined;
   let stopWatching: (() => void) | undefined;
   try {
     // The client may have left while this waited for a connection.
@@ -91,7 +95,8 @@ export async function selectRows<T>(
     }
   } catch (error) {
     if (departure?.reason && (cancelled || error === departure.reason)) throw departure.reason;
-    throw em.getDriver().convertException(error as Error);
+    retryOn = recoveryConflictFallback(em, error);
+    if (!retryOn) throw em.getDriver().convertException(error as Error);
   } finally {
     stopWatching?.();
     // A cancel may still be on its way after the statement ended (done, or cancelled by the
@@ -99,6 +104,29 @@ export async function selectRows<T>(
     // connection, so the pool discards the connection instead.
     await releasePooledClient(knex, client, cancelSent ? DISCARDED_AFTER_CANCEL : undefined);
   }
+  // Failed on a replica (a recovery conflict, say): once more, on the primary.
+  return selectRows<T>(retryOn, sql, params);
+}
+
+/** Sessions on a replica, and their request's session on the primary. */
+const primaryOf = new WeakMap<EntityManager, EntityManager>();
+
+/**
+ * From now on, a read through `replica` that fails there — cancelled by a recovery conflict
+ * (the standby replaying what its snapshot still needed), no connection, the server gone — is
+ * run again on `primary`, once: the replica's trouble, not the request's.
+ */
+export function retryRecoveryConflictsOn(replica: EntityManager, primary: EntityManager): void {
+  primaryOf.set(replica, primary);
+}
+
+/**
+ * Where a failed replica read runs again: a recovery conflict (40001), the replica shutting
+ * down or its connection lost. Not a statement timeout (57014): the primary would time out too.
+ */
+function recoveryConflictFallback(em: EntityManager, error: unknown): EntityManager | undefined {
+  if ((error as { code?: unknown }).code === QUERY_CANCELED) return undefined;
+  return primaryOf.get(em);
 }
 
 /** Why a connection that carried a cancel leaves the pool (knex logs it when it drops it). */

@@ -4,6 +4,7 @@ import {
   UniqueConstraintViolationException,
   type EntityManager,
 } from '@mikro-orm/postgresql';
+import { routingOf } from '../db/replicas/session-routing';
 import { ConflictError } from './errors';
 
 /**
@@ -20,7 +21,15 @@ export async function inTransaction<T>(
     // clear: the transaction's EntityManager shares no entity instance with the request's, so
     // changes a failed unit of work made to entities never leak into a later one.
     // loggerContext: BEGIN and COMMIT are booked to the request's SQL spend like the rest.
-    return await em.transactional(work, { clear: true, loggerContext: em.getLoggerContext() });
+    const result = await em.transactional(work, {
+      clear: true,
+      loggerContext: em.getLoggerContext(),
+    });
+    // With replicas: the commit's WAL position, read after it, for read-your-writes.
+    const routing = routingOf(em);
+    // A write that committed is not failed by this read failing: the answer then has no token.
+    if (routing) await routing.committed(em).catch(() => undefined);
+    return result;
   } catch (error) {
     throw translateConstraintViolation(error);
   }

@@ -55,9 +55,13 @@ export async function startTestServer(
     logLines?: string[];
     /** Overrides the database URL (e.g. through a test proxy), given the real one. */
     databaseUrl?: (url: string) => string;
+    /** A database of the test's own (a primary with a replica): used, not dropped. */
+    database?: { url: string };
   } = {},
 ): Promise<TestServer> {
-  const database = await createTestDatabase();
+  const database = options.database
+    ? { url: options.database.url, drop: async () => undefined }
+    : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',

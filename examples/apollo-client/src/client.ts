@@ -3,6 +3,7 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { SetContextLink } from '@apollo/client/link/context';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { createHash } from 'node:crypto';
+import { ConsistencyLink } from './consistency-link';
 
 export interface CatalogClientOptions {
   /** The server's GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -11,6 +12,8 @@ export interface CatalogClientOptions {
   token?: string;
   /** A fetch to use instead of the global one (tests count requests through it). */
   fetch?: typeof fetch;
+  /** Keeps and sends the consistency token (read-your-writes with replicas); one per client. */
+  consistency?: ConsistencyLink;
 }
 
 /**
@@ -41,8 +44,9 @@ export function createCatalogCache(): InMemoryCache {
 }
 
 /**
- * An Apollo Client for the catalog: automatic persisted queries (the server caches documents
- * by hash, so repeat requests send only the hash), the bearer token, and the cache above.
+ * An Apollo Client for the catalog: read-your-writes (the consistency token), automatic
+ * persisted queries (the server caches documents by hash, so repeat requests send only the
+ * hash), the bearer token, and the cache above.
  */
 export function createCatalogClient(options: CatalogClientOptions): ApolloClient {
   const sha256 = (query: string) => createHash('sha256').update(query).digest('hex');
@@ -54,6 +58,7 @@ export function createCatalogClient(options: CatalogClientOptions): ApolloClient
   }));
   return new ApolloClient({
     link: ApolloLink.from([
+      options.consistency ?? new ConsistencyLink(),
       auth,
       new PersistedQueryLink({ sha256 }),
       new HttpLink({ uri: options.uri, fetch: options.fetch }),
