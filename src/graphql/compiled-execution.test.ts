@@ -56,7 +56,12 @@ describe('a compiled run that throws', () => {
         server.executeOperation(
           { query: '{ thing { name } }' },
           // Only the operation's state is read (no concerns): a compiled run handed over rides on it.
-          { contextValue: { report: { errorCodes: [] } } as unknown as Context },
+          {
+            contextValue: {
+              report: { errorCodes: [] },
+              route: () => undefined,
+            } as unknown as Context,
+          },
         );
       // The first run on graphql-js: a field error, reported with the data around it.
       const first = await run();
@@ -163,7 +168,12 @@ describe('literal variants', () => {
     const run = async (query: string) => {
       const response = await server.executeOperation(
         { query },
-        { contextValue: { report: { errorCodes: [] } } as unknown as Context },
+        {
+          contextValue: {
+            report: { errorCodes: [] },
+            route: () => undefined,
+          } as unknown as Context,
+        },
       );
       return response.body.kind === 'single' ? response.body.singleResult : undefined;
     };
