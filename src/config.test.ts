@@ -30,11 +30,6 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: /],
     [{ SEED_DEMO: 'maybe' }, /SEED_DEMO: /],
     [{ NODE_ENV: 'staging' }, /NODE_ENV: /],
-    [{ TRACING: 'jaeger' }, /TRACING: /],
-    [
-      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector:4318' },
-      /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: /,
-    ],
     [{ PORT: '4000', METRICS_PORT: '4000' }, /METRICS_PORT: must differ from PORT/],
     [
       { DB_STATEMENT_TIMEOUT_ON: 'pgbouncer' },

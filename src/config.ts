@@ -211,16 +211,6 @@ const EnvSchema = z.object({
   /** When set, tokens must carry this `iss` / `aud`. */
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
-
-  // Tracing (issue 20): off by default, so an untraced server makes no span objects.
-  /** `otlp`: a span per GraphQL operation, exported over OTLP/HTTP (OTEL_EXPORTER_OTLP_*). */
-  TRACING: z.enum(['off', 'otlp']).default('off'),
-  /** Where TRACING=otlp sends spans (OTLP/HTTP); the standard variable, read here only. */
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .default('http://localhost:4318/v1/traces'),
-  /** The traces' service.name. */
-  OTEL_SERVICE_NAME: z.string().min(1).default('catalog-graphql'),
 });
 
 /**

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-import { startTracingSdk } from './observability/tracing-sdk';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
@@ -14,8 +13,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config);
-  // Before the server: its pipeline reads the global tracer provider.
-  const flushTraces = startTracingSdk(config);
   // Signals are taken from the start: one that arrives while the server (or its embedded
   // PostgreSQL) is starting stops it once started, instead of leaving a database behind.
   let requested: NodeJS.Signals | null = null;
@@ -46,17 +43,13 @@ async function main(): Promise<void> {
       logger.error('shutdown timed out; exiting');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
-    server
-      .stop()
-      // After the drain, so the last requests' spans are exported too (bounded).
-      .then(() => flushTraces?.(Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 2)))
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   if (requested) shutdown(requested);
 }

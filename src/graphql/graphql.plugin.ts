@@ -1,4 +1,3 @@
-import { OperationTracing } from '../observability/tracing';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -148,7 +147,6 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
     errorLogging,
     ...(targets ? [consistencyConcern] : []),
-    ...(config.TRACING === 'off' ? [] : [new OperationTracing().concern]),
   ]);
   const apollo = new ApolloServer<Context>({
     gateway: fixedSchemaGateway(schema, pipeline.executor),
