@@ -22,6 +22,7 @@ import type { ClientDeparture } from '../shared/client-departure';
 import { ServiceUnavailableError } from '../shared/errors';
 import { CachePolicy } from './cache-policy';
 import { CompiledExecution, fixedSchemaGateway } from './compiled-execution';
+import type { Tracing } from '../observability/tracing/tracing';
 import { documentLevelPlugins, OperationPipeline } from './pipeline';
 import { createContext, endSession, type Context } from './context';
 import { createDocumentStore, createPersistedQueryCache } from './document-caches';
@@ -79,6 +80,8 @@ export interface GraphQLPluginOptions {
    * any, there is no fast path (src/graphql/fast-path.ts).
    */
   apolloPlugins?: ApolloServerPlugin<Context>[];
+  /** OpenTelemetry, when configured: undefined means no tracing work at all. */
+  tracing?: Tracing;
 }
 
 /**
@@ -92,7 +95,8 @@ export const graphqlPlugin = fp(graphql, {
 });
 
 async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Promise<void> {
-  const { orm, config, logger, readiness } = options;
+  const { orm, config, logger, readiness, tracing } = options;
+  tracing?.observe(orm);
   // Every request forks a session: without two needless config syncs (src/db/driver).
   forkWithoutConfigSync(orm);
   const metrics = http.metrics;
@@ -135,14 +139,20 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     persisted_queries: persistedQueries,
   });
   // Every per-operation concern, once: Apollo and the fast path both run them (pipeline.ts).
-  const pipeline = new OperationPipeline(schema, compiledExecution, [
-    new QueryCost(schema, config.GRAPHQL_MAX_COST).concern,
-    new OperationReporter(metrics).concern,
-    new SqlBudget(metrics.registry, { exposeInResponses: config.NODE_ENV === 'development' })
-      .concern,
-    new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
-    errorLogging,
-  ]);
+  const pipeline = new OperationPipeline(
+    schema,
+    compiledExecution,
+    [
+      new QueryCost(schema, config.GRAPHQL_MAX_COST).concern,
+      new OperationReporter(metrics).concern,
+      new SqlBudget(metrics.registry, { exposeInResponses: config.NODE_ENV === 'development' })
+        .concern,
+      new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
+      ...(tracing ? [tracing.concern] : []),
+      errorLogging,
+    ],
+    tracing?.within,
+  );
   const apollo = new ApolloServer<Context>({
     gateway: fixedSchemaGateway(schema, pipeline.executor),
     formatError,
@@ -187,6 +197,7 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     request.operationTurn = await operationGate.enter(departure);
     const context = createContext(orm, request, viewer, departure);
     request.graphqlContext = context;
+    tracing?.attach(context, request.headers);
     return context;
   };
   const contextOf = (request: FastifyRequest) =>
