@@ -16,6 +16,7 @@ import { requestLogPlugin } from './http/request-log';
 import type { AppLogger } from './logger';
 import type { Metrics } from './observability/metrics';
 import { metricsPlugin } from './observability/metrics.plugin';
+import type { Tracing } from './observability/tracing/tracing';
 
 export interface AppOptions {
   orm: MikroORM;
@@ -28,6 +29,8 @@ export interface AppOptions {
    * any, there is no fast path (src/graphql/fast-path.ts).
    */
   apolloPlugins?: ApolloServerPlugin<Context>[];
+  /** OpenTelemetry, when configured (src/observability/tracing). */
+  tracing?: Tracing;
 }
 
 export interface App {
@@ -88,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger,
     readiness,
     apolloPlugins: options.apolloPlugins,
+    tracing: options.tracing,
   });
   await http.register(healthPlugin, { orm, readiness });
 

@@ -60,6 +60,8 @@ describe('loadConfig', () => {
       /GRAPHQL_SHADOW_EXECUTION: for tests only/,
     ],
     [{ JWT_SECRET: 'short' }, /JWT_SECRET: must be at least 32/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT: /],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://c/v1' }, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: /],
     [{ JWT_SECRET: 'x'.repeat(32), JWT_JWKS_URL: 'https://idp.example/jwks' }, /not both/],
     [
       { JWT_JWKS_URL: 'https://idp.example/jwks', JWT_ISSUER: 'https://idp.example/' },

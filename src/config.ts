@@ -211,7 +211,22 @@ const EnvSchema = z.object({
   /** When set, tokens must carry this `iss` / `aud`. */
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
+
+  /**
+   * Tracing (issue 20), OpenTelemetry's own variables: off unless an OTLP endpoint is set. The
+   * traces endpoint is used as given; the general one gets `/v1/traces` (OTel's rule).
+   */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('catalog-graphql'),
 });
+
+/** The OTLP/HTTP traces URL the config asks for; undefined when tracing is off. */
+export function tracesEndpoint(config: Config): string | undefined {
+  if (config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
 
 /**
  * Signs the tokens `npm run token` prints for local use. Public by design, so production

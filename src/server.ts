@@ -2,11 +2,15 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { buildApp, type App } from './app';
-import type { Config } from './config';
+import { tracesEndpoint, type Config } from './config';
 import { isDatabaseUnavailable } from './db/database-errors';
 import { initOrm, prepareDatabase } from './db/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
 import type { AppLogger } from './logger';
+import { createTracing } from './observability/tracing/tracing';
+
+/** Longest the exporter may take to send what is buffered when the server stops. */
+const TRACING_FLUSH_MS = 2000;
 
 export interface RunningServer {
   app: App;
@@ -102,11 +106,17 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     }
     const orm = await initOrm(databaseUrl, config, logger);
     cleanup.push(() => orm.close());
+    // Off by default; on, its buffer is flushed (bounded) after the server has drained.
+    const endpoint = tracesEndpoint(config);
+    const tracing = endpoint
+      ? createTracing({ serviceName: config.OTEL_SERVICE_NAME, endpoint })
+      : undefined;
+    if (tracing) cleanup.push(() => tracing.shutdown(TRACING_FLUSH_MS));
 
     // Listen first: while the database is down or migrating, the server answers "not ready"
     // (and GraphQL with 503) instead of not answering at all.
     const readiness = { databaseReady: false, shuttingDown: false };
-    const app = await buildApp({ orm, config, logger, readiness });
+    const app = await buildApp({ orm, config, logger, readiness, tracing });
     cleanup.push(() => app.close());
     const address = await app.http.listen({ host: config.HOST, port: config.PORT });
     if (app.metricsHttp && config.METRICS_PORT !== undefined) {

@@ -24,6 +24,7 @@ import { replicasOf } from '../db/replicas/targets';
 import { CachePolicy } from './cache-policy';
 import { CONSISTENCY_HEADER, consistencyConcern } from './consistency';
 import { CompiledExecution, fixedSchemaGateway } from './compiled-execution';
+import type { Tracing } from '../observability/tracing/tracing';
 import { documentLevelPlugins, OperationPipeline } from './pipeline';
 import { createContext, endSession, type Context } from './context';
 import { createDocumentStore, createPersistedQueryCache } from './document-caches';
@@ -81,6 +82,8 @@ export interface GraphQLPluginOptions {
    * any, there is no fast path (src/graphql/fast-path.ts).
    */
   apolloPlugins?: ApolloServerPlugin<Context>[];
+  /** OpenTelemetry, when configured: undefined means no tracing work at all. */
+  tracing?: Tracing;
 }
 
 /**
@@ -94,11 +97,15 @@ export const graphqlPlugin = fp(graphql, {
 });
 
 async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Promise<void> {
-  const { orm, config, logger, readiness } = options;
-  // Every request forks a session: without two needless config syncs (src/db/driver).
-  forkWithoutConfigSync(orm);
+  const { orm, config, logger, readiness, tracing } = options;
   // DATABASE_REPLICA_URLS: where each request reads is chosen per request (src/db/replicas).
   const targets = replicasOf(orm);
+  // Every engine a session may be forked from: forks without two needless config syncs
+  // (src/db/driver), and its statements traced.
+  for (const engine of targets ? [orm, ...targets.replicas.map((r) => r.orm)] : [orm]) {
+    forkWithoutConfigSync(engine);
+    tracing?.observe(engine);
+  }
   const metrics = http.metrics;
   const verifyToken = createTokenVerifier(config);
   const limits = queryLimits(config);
@@ -139,15 +146,21 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     persisted_queries: persistedQueries,
   });
   // Every per-operation concern, once: Apollo and the fast path both run them (pipeline.ts).
-  const pipeline = new OperationPipeline(schema, compiledExecution, [
-    new QueryCost(schema, config.GRAPHQL_MAX_COST).concern,
-    new OperationReporter(metrics).concern,
-    new SqlBudget(metrics.registry, { exposeInResponses: config.NODE_ENV === 'development' })
-      .concern,
-    new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
-    errorLogging,
-    ...(targets ? [consistencyConcern] : []),
-  ]);
+  const pipeline = new OperationPipeline(
+    schema,
+    compiledExecution,
+    [
+      new QueryCost(schema, config.GRAPHQL_MAX_COST).concern,
+      new OperationReporter(metrics).concern,
+      new SqlBudget(metrics.registry, { exposeInResponses: config.NODE_ENV === 'development' })
+        .concern,
+      new CachePolicy(config.HTTP_CACHE_MAX_AGE).concern,
+      ...(tracing ? [tracing.concern] : []),
+      errorLogging,
+      ...(targets ? [consistencyConcern] : []),
+    ],
+    tracing?.within,
+  );
   const apollo = new ApolloServer<Context>({
     gateway: fixedSchemaGateway(schema, pipeline.executor),
     formatError,
@@ -193,6 +206,7 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     const routing = targets && (await targets.session(request.headers[CONSISTENCY_HEADER]));
     const context = createContext(orm, request, viewer, departure, routing);
     request.graphqlContext = context;
+    tracing?.attach(context, request.headers);
     return context;
   };
   const contextOf = (request: FastifyRequest) =>

@@ -99,6 +99,8 @@ export class OperationPipeline {
     private readonly schema: GraphQLSchema,
     readonly compiledExecution: CompiledExecution,
     private readonly concerns: readonly OperationConcern[],
+    /** Wraps each execution (tracing's span made current); none when tracing is off. */
+    private readonly within?: <T>(context: Context, execute: () => T) => T,
   ) {
     adapters.add(this.apolloPlugin);
   }
@@ -140,7 +142,10 @@ export class OperationPipeline {
     context: Context,
     variables: Record<string, unknown> | null | undefined,
   ): Promise<ExecutionResult | undefined> {
-    const outcome = await this.compiledExecution.run(compiled, context, variables);
+    // Off (no tracing), no closure: the one check is all it costs.
+    const outcome = await (this.within
+      ? this.within(context, () => this.compiledExecution.run(compiled, context, variables))
+      : this.compiledExecution.run(compiled, context, variables));
     if ('data' in outcome && !outcome.errors) return outcome;
     context.report.handedOver = outcome;
     return undefined;
@@ -157,15 +162,18 @@ export class OperationPipeline {
       // No data at all: the variables were refused before anything ran. graphql-js refuses
       // them again (below), in the words and error shape Apollo recognises as BAD_USER_INPUT.
     }
-    return execute({
-      schema: this.schema,
-      document: requestContext.document,
-      contextValue: requestContext.context,
-      variableValues: requestContext.request.variables,
-      // As requested: the resolved name is null when no operation has the requested one, and
-      // graphql-js would then run the document's only operation instead of refusing.
-      operationName: requestContext.request.operationName,
-    });
+    const run = () =>
+      execute({
+        schema: this.schema,
+        document: requestContext.document,
+        contextValue: requestContext.context,
+        variableValues: requestContext.request.variables,
+        // As requested: the resolved name is null when no operation has the requested one, and
+        // graphql-js would then run the document's only operation instead of refusing.
+        operationName: requestContext.request.operationName,
+      });
+    const context = requestContext.context as Context;
+    return this.within && report ? this.within(context, run) : run();
   };
 
   /** Apollo's side of the pipeline: its one plugin of ours. */

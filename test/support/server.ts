@@ -5,6 +5,7 @@ import pino from 'pino';
 import { buildApp, type App } from '../../src/app';
 import { signToken, type TokenClaims } from '../../src/auth/sign-token';
 import { loadConfig, type Config } from '../../src/config';
+import type { Tracing } from '../../src/observability/tracing/tracing';
 import { initOrm } from '../../src/db/database';
 import type { Context } from '../../src/graphql/context';
 import { createTestDatabase } from './database';
@@ -57,6 +58,8 @@ export async function startTestServer(
     databaseUrl?: (url: string) => string;
     /** A database of the test's own (a primary with a replica): used, not dropped. */
     database?: { url: string };
+    /** OpenTelemetry for this server (tests give it an in-memory exporter). */
+    tracing?: Tracing;
   } = {},
 ): Promise<TestServer> {
   const database = options.database
@@ -76,7 +79,13 @@ export async function startTestServer(
     ? pino({ level: 'info' }, { write: (line: string) => void lines.push(line) })
     : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const orm = await initOrm(options.databaseUrl?.(database.url) ?? database.url, config, logger);
-  const app = await buildApp({ orm, config, logger, apolloPlugins: options.apolloPlugins });
+  const app = await buildApp({
+    orm,
+    config,
+    logger,
+    apolloPlugins: options.apolloPlugins,
+    tracing: options.tracing,
+  });
   const address = await app.http.listen({ host: '127.0.0.1', port: 0 });
   const sqlPool = new pg.Pool({ connectionString: database.url, max: 2 });
   // An idle client whose session the server ended (a test that drops the database) reports it
