@@ -12,6 +12,21 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+const postgresUrl = (error = 'must be a postgres:// or postgresql:// URL') =>
+  z.url({ protocol: /^postgres(ql)?$/, error });
+
+/** A comma-separated list (blanks and empty items dropped), each item checked by `item`. */
+const commaList = <Item extends z.ZodType<unknown, string>>(item: Item) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('localhost'),
@@ -24,9 +39,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Unset: the app starts an embedded PostgreSQL of its own (see src/db/embedded-postgres.ts). */
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-    .optional(),
+  DATABASE_URL: postgresUrl().optional(),
   /** The seed's `pool_size`: connections this process may hold at once. */
   DB_POOL_MAX: positiveInt.max(1000).default(10),
   /** Connections kept open while idle, so a quiet server answers its next request warm. */
@@ -49,9 +62,7 @@ const EnvSchema = z.object({
    * transaction-pooling PgBouncer (a session-level lock cannot live there; the migrations
    * themselves run in one transaction, which can). Default: DATABASE_URL.
    */
-  DATABASE_MIGRATION_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-    .optional(),
+  DATABASE_MIGRATION_URL: postgresUrl().optional(),
 
   /**
    * Behind PgBouncer (issue 20). Where DB_STATEMENT_TIMEOUT_MS is applied: `connection` sends it
@@ -66,23 +77,9 @@ const EnvSchema = z.object({
    * one target; mutations and transactions stay on the primary (DATABASE_URL).
    */
   /** Streaming replicas of DATABASE_URL's database, comma-separated; none by default. */
-  DATABASE_REPLICA_URLS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((u) => u.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.url({
-          protocol: /^postgres(ql)?$/,
-          error: 'each replica must be a postgres:// or postgresql:// URL',
-        }),
-      ),
-    )
-    .default([]),
+  DATABASE_REPLICA_URLS: commaList(
+    postgresUrl('each replica must be a postgres:// or postgresql:// URL'),
+  ).default([]),
   /** A replica further behind than this (ms) leaves the rotation until it catches up. */
   DATABASE_REPLICA_MAX_LAG_MS: positiveInt.default(10_000),
   /** How often each replica's health and lag are checked (ms). */
@@ -188,16 +185,9 @@ const EnvSchema = z.object({
   /** Longest a request waits on Redis (connect or command) before taking it as a miss. */
   APQ_REDIS_TIMEOUT_MS: positiveInt.max(10_000).default(250),
   /** Browser origins allowed to call the API (comma-separated, or * for any); none by default. */
-  CORS_ORIGINS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.union([z.literal('*'), z.url({ error: 'each origin must be a URL' })])))
-    .default([]),
+  CORS_ORIGINS: commaList(
+    z.union([z.literal('*'), z.url({ error: 'each origin must be a URL' })]),
+  ).default([]),
 
   /** After SIGTERM, how long readiness reports 503 before the server stops taking requests. */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
