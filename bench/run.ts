@@ -1,7 +1,6 @@
 import autocannon from 'autocannon';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -21,6 +20,21 @@ import {
   type Peer,
   type PeerDocument,
 } from './peers/peers';
+import {
+  CLOCK_TICKS,
+  cpuTicks,
+  CYCLE,
+  freePort,
+  graphqlRequests,
+  isWrite,
+  loadCatalog,
+  median,
+  nextWrite,
+  round2,
+  start,
+  startTraceSink,
+  waitFor,
+} from './harness';
 import { buildServer, productionServerArgs } from './server-command';
 import { graphqlBody, WORKLOADS, type Workload } from './workloads';
 
@@ -47,64 +61,9 @@ const TIMED = WORKLOADS.filter(
 const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-42';
 const CONNECTIONS = [10, 50];
 const WITH_PEERS = process.argv.includes('--peers');
+/** `BENCH_TRACING=1`: the server exports its spans (OTLP over HTTP) to a sink in this process. */
+const WITH_TRACING = process.env.BENCH_TRACING === '1';
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-
-function start(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (
-      (await fetch(url).then(
-        (r) => r.status,
-        () => 0,
-      )) === 200
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not become ready`);
-}
-
-async function loadCatalog(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`insert into category (slug, name, created_at)
-      select 'category-' || g, 'Category ' || lpad(g::text, 2, '0'), '2026-01-01'
-        from generate_series(1, 20) g`);
-    await client.query(`insert into product (sku, name, description, price, stock, category_id, created_at, updated_at)
-      select 'SKU-' || lpad(g::text, 5, '0'), 'Product ' || g, 'Description of product ' || g,
-             ((g * 37) % 100000) / 100.0 + 1, g % 50, ((g - 1) / 500) + 1,
-             timestamp '2026-01-01' + g * interval '1 minute', timestamp '2026-01-01' + g * interval '1 minute'
-        from generate_series(1, 10000) g`);
-    // The rollup trigger would run 50,000 times: load, then compute the counts once.
-    await client.query('alter table review disable trigger review_rollup');
-    await client.query(`insert into review (product_id, rating, title, body, author, created_at)
-      select ((g - 1) / 5) + 1, (g % 5) + 1, 'Review ' || g, 'Body of review ' || g, 'user' || (g % 97),
-             timestamp '2026-02-01' + g * interval '1 second'
-        from generate_series(1, 50000) g`);
-    await client.query('alter table review enable trigger review_rollup');
-    await client.query(`update product p set review_count = s.n, rating_average = s.avg
-      from (select product_id, count(*)::int as n, round(avg(rating), 4) as avg from review group by product_id) s
-      where s.product_id = p.id`);
-    await client.query('vacuum analyze');
-  } finally {
-    await client.end();
-  }
-}
 
 /** One server's figures for a step, over all its slots: req/s averaged, p50 and p99 medians. */
 interface Step {
@@ -139,15 +98,6 @@ interface Server {
   peer?: Peer;
 }
 
-const CLOCK_TICKS =
-  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** utime + stime of a process, in clock ticks (fields 14 and 15, after the parenthesised name). */
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 /** A peer's step beside the baseline's adjacent slots, as a Row's but without the server's /metrics. */
 interface PeerRow extends Step {
   ratio: number;
@@ -162,13 +112,6 @@ interface Row extends Step {
   /** CPU ms/request read from /proc, as every other server's (cpuMsPerRequest is /metrics'). */
   procCpuMsPerRequest: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const round2 = (value: number) => Math.round(value * 100) / 100;
 
 async function metrics(
   serverUrl: string,
@@ -185,41 +128,6 @@ async function metrics(
   };
 }
 
-/** Requests per cycle: a multiple of a write mix's period, so the mix is exact. */
-const CYCLE = 100;
-
-const isWrite = (workload: Workload, n: number) =>
-  workload.write !== undefined && n % workload.write.every === 0;
-
-/**
- * A write takes its values from a counter shared by all connections, so every write changes a
- * row (a repeated value would be no change, and no UPDATE) and racing writers rarely meet.
- */
-let writes = 0;
-
-function graphqlRequests(workload: Workload, token: string): autocannon.Request[] {
-  return Array.from({ length: CYCLE }, (_, n): autocannon.Request => {
-    const { write } = workload;
-    if (!write || !isWrite(workload, n)) {
-      return {
-        method: 'POST',
-        path: '/graphql',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(graphqlBody(workload, workload.variables(n))),
-      };
-    }
-    return {
-      method: 'POST',
-      path: '/graphql',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      setupRequest: (request) => ({
-        ...request,
-        body: JSON.stringify({ query: write.query, variables: write.variables((writes += 1)) }),
-      }),
-    };
-  });
-}
-
 function baselineRequests(workload: Workload): autocannon.Request[] {
   return Array.from({ length: CYCLE }, (_, n): autocannon.Request => {
     const { write } = workload;
@@ -230,7 +138,7 @@ function baselineRequests(workload: Workload): autocannon.Request[] {
       method: 'POST',
       setupRequest: (request) => ({
         ...request,
-        path: write.baselinePath(write.variables((writes += 1))),
+        path: write.baselinePath(write.variables(nextWrite())),
       }),
     };
   });
@@ -372,10 +280,12 @@ async function main(): Promise<void> {
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;
   const children: ChildProcess[] = [];
   const peers: Server[] = [];
+  let traceSink: Awaited<ReturnType<typeof startTraceSink>> | undefined;
   try {
     if (WITH_PEERS) installPeers();
     log('building, then starting the GraphQL server as `npm start` does, and migrating…');
     buildServer();
+    if (WITH_TRACING) traceSink = await startTraceSink();
     const serverEnv = {
       NODE_ENV: 'production',
       JWT_SECRET: BENCH_SECRET,
@@ -388,6 +298,7 @@ async function main(): Promise<void> {
       ...(process.env.BENCH_REPLICA_URLS && {
         DATABASE_REPLICA_URLS: process.env.BENCH_REPLICA_URLS,
       }),
+      ...(traceSink && { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: traceSink.url }),
     };
     const server = start(productionServerArgs(), serverEnv);
     children.push(server);
@@ -587,6 +498,9 @@ async function main(): Promise<void> {
       ...(peerRows.length ? [peersTable(rows, peerRows), ''] : []),
       `Server RSS: ${idleRssMb} MB idle → ${peakRssMb} MB peak.`,
       '',
+      ...(traceSink
+        ? [`Tracing on: every span exported to a local OTLP sink (${traceSink.received()}).`, '']
+        : []),
       milestone(rows),
       '',
       `Machine speed (bench/machine-speed.ts, lower is faster): ${speed.before} µs before the ` +
@@ -619,6 +533,7 @@ async function main(): Promise<void> {
           new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
       ),
     );
+    traceSink?.server.close();
     await embedded?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

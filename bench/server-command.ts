@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The benchmarks measure the server as production runs it: the build, started with the node
  * flags of `npm start` (read from package.json, so the two cannot drift apart).
  */
-export function productionServerArgs(): string[] {
-  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+export function productionServerArgs(dir = '.'): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
   const [command, ...args] = scripts.start!.split(/\s+/);
@@ -14,6 +15,6 @@ export function productionServerArgs(): string[] {
   return args;
 }
 
-export function buildServer(): void {
-  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+export function buildServer(dir = '.'): void {
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit', cwd: dir });
 }

@@ -1,0 +1,147 @@
+import type autocannon from 'autocannon';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { graphqlBody, type Workload } from './workloads';
+
+/** What the benchmarks share (bench/run.ts, bench/ab.ts): processes, the catalog, the load. */
+
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+
+export function start(args: string[], env: Record<string, string>, cwd?: string): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (
+      (await fetch(url).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+/** The bench's catalog: 20 categories, 10,000 products, 50,000 reviews. */
+export async function loadCatalog(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`insert into category (slug, name, created_at)
+      select 'category-' || g, 'Category ' || lpad(g::text, 2, '0'), '2026-01-01'
+        from generate_series(1, 20) g`);
+    await client.query(`insert into product (sku, name, description, price, stock, category_id, created_at, updated_at)
+      select 'SKU-' || lpad(g::text, 5, '0'), 'Product ' || g, 'Description of product ' || g,
+             ((g * 37) % 100000) / 100.0 + 1, g % 50, ((g - 1) / 500) + 1,
+             timestamp '2026-01-01' + g * interval '1 minute', timestamp '2026-01-01' + g * interval '1 minute'
+        from generate_series(1, 10000) g`);
+    // The rollup trigger would run 50,000 times: load, then compute the counts once.
+    await client.query('alter table review disable trigger review_rollup');
+    await client.query(`insert into review (product_id, rating, title, body, author, created_at)
+      select ((g - 1) / 5) + 1, (g % 5) + 1, 'Review ' || g, 'Body of review ' || g, 'user' || (g % 97),
+             timestamp '2026-02-01' + g * interval '1 second'
+        from generate_series(1, 50000) g`);
+    await client.query('alter table review enable trigger review_rollup');
+    await client.query(`update product p set review_count = s.n, rating_average = s.avg
+      from (select product_id, count(*)::int as n, round(avg(rating), 4) as avg from review group by product_id) s
+      where s.product_id = p.id`);
+    await client.query('vacuum analyze');
+  } finally {
+    await client.end();
+  }
+}
+
+export const CLOCK_TICKS =
+  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** utime + stime of a process, in clock ticks (fields 14 and 15, after the parenthesised name). */
+export function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+export const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** Requests per cycle: a multiple of a write mix's period, so the mix is exact. */
+export const CYCLE = 100;
+
+export const isWrite = (workload: Workload, n: number) =>
+  workload.write !== undefined && n % workload.write.every === 0;
+
+/**
+ * A write takes its values from a counter shared by all connections, so every write changes a
+ * row (a repeated value would be no change, and no UPDATE) and racing writers rarely meet.
+ */
+let writes = 0;
+export const nextWrite = () => (writes += 1);
+
+export function graphqlRequests(workload: Workload, token: string): autocannon.Request[] {
+  return Array.from({ length: CYCLE }, (_, n): autocannon.Request => {
+    const { write } = workload;
+    if (!write || !isWrite(workload, n)) {
+      return {
+        method: 'POST',
+        path: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(graphqlBody(workload, workload.variables(n))),
+      };
+    }
+    return {
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      setupRequest: (request) => ({
+        ...request,
+        body: JSON.stringify({ query: write.query, variables: write.variables(nextWrite()) }),
+      }),
+    };
+  });
+}
+
+/**
+ * An OTLP/HTTP endpoint that reads and drops what it is sent, counting it: what a collector
+ * costs the server is its exporter's work (batching, serialising, posting), measured here.
+ */
+export async function startTraceSink(): Promise<{
+  url: string;
+  server: HttpServer;
+  received: () => string;
+}> {
+  let posts = 0;
+  let bytes = 0;
+  const server = createHttpServer((request, response) => {
+    request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    request.on('end', () => {
+      posts += 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    server,
+    received: () => `${posts} exports, ${Math.round(bytes / 1e6)} MB`,
+  };
+}
