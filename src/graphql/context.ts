@@ -48,6 +48,11 @@ export interface Context {
    * (a promise while it is being chosen); undefined when there is nothing to wait for.
    */
   route(operation: OperationTypeNode | undefined): Promise<void> | undefined;
+  /**
+   * The operation has run: with a query read from a replica, the position the answer vouches
+   * for is read (a promise); undefined when there is nothing to read.
+   */
+  settle(): Promise<void> | undefined;
 }
 
 /**
@@ -113,6 +118,13 @@ class SessionContext implements Context {
         session.em = em;
         session.loaders = new Loaders(em);
       });
+  }
+
+  settle(): Promise<void> | undefined {
+    const session = this.open.session;
+    // No read ran, no position to vouch for (and no statement for it).
+    if (!session?.routing?.onReplica || !session.sql!.statements) return undefined;
+    return session.routing.settle(session.em!);
   }
 
   /** Empties the session and the holder both: either alone kept the promotion (measured). */

@@ -93,6 +93,8 @@ export class GraphQLFastPath {
     );
     // Handed over (errors): Apollo reports the operation, from what it resolves itself.
     if (!result) return;
+    const settled = context.settle(); // with replicas, as Apollo's path does
+    if (settled) await settled;
     pipeline.respond(result, true, reply, context);
     // After the concerns' headers (cache-control), in the order Apollo sets them.
     void reply.header('content-type', contentType);

@@ -210,6 +210,9 @@ export class OperationPipeline {
             concern.failed?.(errors, operationName, contextValue);
         },
         willSendResponse: async ({ response, operation }) => {
+          // With replicas: what a replica read's answer vouches for, read after its reads.
+          const settled = contextValue.settle();
+          if (settled) await settled;
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const cacheable =
             operation?.operation === OperationTypeNode.QUERY && !!result && !result.errors?.length;

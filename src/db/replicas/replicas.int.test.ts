@@ -149,6 +149,33 @@ describe('read replicas', () => {
       expect(lsnOf(read.token!)).toBeGreaterThan(0n);
     });
 
+    it('vouches, for a read that shows a write, for a position at or past that write', async () => {
+      // Health checks a minute apart: what the replica replayed since its last one is unknown
+      // to the server (its position from then is older than what it now serves).
+      const slowChecks = await startTestServer({
+        database: { url: pair.primaryUrl },
+        env: { DATABASE_REPLICA_URLS: pair.replicaUrl, DATABASE_REPLICA_CHECK_MS: '60000' },
+      });
+      try {
+        await nameOf(products[1]!.id); // the replica is up and in the rotation
+        await server.sql(`update product set name = 'Jade lamp' where id = $1`, [products[1]!.id]);
+        const [{ lsn: written }] = (await pair.primarySql<{ lsn: string }>(
+          'select pg_current_wal_insert_lsn()::text as lsn',
+        )) as [{ lsn: string }];
+        await pair.caughtUp();
+        const read = await fetchGql(
+          `{ product(id: "${products[1]!.id}") { name } }`,
+          {},
+          slowChecks.url,
+        );
+        expect(read.body.data).toEqual({ product: { name: 'Jade lamp' } });
+        // Sent on, it keeps the client from a replica that has not replayed what it has seen.
+        expect(lsnOf(read.token!)).toBeGreaterThanOrEqual(lsnValue(written));
+      } finally {
+        await slowChecks.close();
+      }
+    });
+
     it('ignores a token that is forged, altered, garbled or of another kind: no error, the replica', async () => {
       await diverge();
       const written = await fetchGql(

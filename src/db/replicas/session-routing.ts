@@ -39,11 +39,10 @@ export class SessionRouting {
     const candidates = this.targets.rotation();
     if (!candidates.length) return null;
     if (this.required === null) {
-      // Nothing to wait for: no statement of its own. The position it vouches for is where the
-      // replica was at its last health check, which its reads are at or past.
+      // Nothing to wait for: no statement of its own before the reads (`settle` reads the
+      // position the answer vouches for after them).
       const [candidate] = candidates as [Target];
       this.target = candidate;
-      this.position = candidate.replayed;
       return fork(candidate.orm);
     }
     const { waitMs, pollMs } = this.targets.options;
@@ -69,6 +68,22 @@ export class SessionRouting {
     }
     this.byToken = true;
     return null;
+  }
+
+  /** Whether the session reads from a replica (a query pinned to one). */
+  get onReplica(): boolean {
+    return this.target !== this.targets.primary;
+  }
+
+  /**
+   * The query has run on a replica: the position its answer vouches for is read now, after its
+   * reads, so it is at or past every snapshot they took. Where the replica was before them (its
+   * last health check, or the token's check) is a lower bound: a client sending that on could be
+   * served next by a replica behind what it has already seen. Unknown (the check failed): no
+   * position, rather than one lower than the answer's.
+   */
+  async settle(em: EntityManager): Promise<void> {
+    this.position = await replayPosition(em).catch(() => null);
   }
 
   /** A mutation committed on the primary: its position, read after the commit. */
