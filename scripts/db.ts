@@ -28,6 +28,8 @@ async function main(command: string | undefined): Promise<void> {
       await prepareDatabase(orm, config.DATABASE_MIGRATION_URL ?? url, {
         seed: command === 'seed',
         logger,
+        // As the server's start-up: the role's statement timeout behind PgBouncer, the checks.
+        pool: config,
       });
     } finally {
       await orm.close();
