@@ -11,12 +11,12 @@ import {
   cpuTicks,
   freePort,
   graphqlRequests,
-  loadCatalog,
   median,
   start,
   startTraceSink,
   waitFor,
 } from './harness';
+import { loadCatalog } from './catalog';
 import { machineSpeedMicros } from './machine-speed';
 import { buildServer, productionServerArgs } from './server-command';
 import { graphqlBody, WORKLOADS } from './workloads';

@@ -3,7 +3,6 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import pg from 'pg';
 import { graphqlBody, type Workload } from './workloads';
 
 /** What the benchmarks share (bench/run.ts, bench/ab.ts): processes, the catalog, the load. */
@@ -24,6 +23,17 @@ export function start(args: string[], env: Record<string, string>, cwd?: string)
   });
 }
 
+/** SIGTERM to each, then waits until all have exited. */
+export async function stopChildren(children: ChildProcess[]): Promise<void> {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
+    ),
+  );
+}
+
 export async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
     if (
@@ -36,35 +46,6 @@ export async function waitFor(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${url} did not become ready`);
-}
-
-/** The bench's catalog: 20 categories, 10,000 products, 50,000 reviews. */
-export async function loadCatalog(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`insert into category (slug, name, created_at)
-      select 'category-' || g, 'Category ' || lpad(g::text, 2, '0'), '2026-01-01'
-        from generate_series(1, 20) g`);
-    await client.query(`insert into product (sku, name, description, price, stock, category_id, created_at, updated_at)
-      select 'SKU-' || lpad(g::text, 5, '0'), 'Product ' || g, 'Description of product ' || g,
-             ((g * 37) % 100000) / 100.0 + 1, g % 50, ((g - 1) / 500) + 1,
-             timestamp '2026-01-01' + g * interval '1 minute', timestamp '2026-01-01' + g * interval '1 minute'
-        from generate_series(1, 10000) g`);
-    // The rollup trigger would run 50,000 times: load, then compute the counts once.
-    await client.query('alter table review disable trigger review_rollup');
-    await client.query(`insert into review (product_id, rating, title, body, author, created_at)
-      select ((g - 1) / 5) + 1, (g % 5) + 1, 'Review ' || g, 'Body of review ' || g, 'user' || (g % 97),
-             timestamp '2026-02-01' + g * interval '1 second'
-        from generate_series(1, 50000) g`);
-    await client.query('alter table review enable trigger review_rollup');
-    await client.query(`update product p set review_count = s.n, rating_average = s.avg
-      from (select product_id, count(*)::int as n, round(avg(rating), 4) as avg from review group by product_id) s
-      where s.product_id = p.id`);
-    await client.query('vacuum analyze');
-  } finally {
-    await client.end();
-  }
 }
 
 export const CLOCK_TICKS =

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { signToken } from '../src/auth/sign-token';
 import { loadConfig } from '../src/config';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { loadCatalog } from './catalog';
 import { machineSpeedMicros } from './machine-speed';
 import { checkBaselinePlans } from './plans';
 import {
@@ -27,12 +28,12 @@ import {
   freePort,
   graphqlRequests,
   isWrite,
-  loadCatalog,
   median,
   nextWrite,
   round2,
   start,
   startTraceSink,
+  stopChildren,
   waitFor,
 } from './harness';
 import { buildServer, productionServerArgs } from './server-command';
@@ -526,13 +527,7 @@ async function main(): Promise<void> {
       `# Benchmark, ${at}\n\nEach step: a 2 s warm-up of each server, then ${ROUNDS} rounds of a ${SECONDS} s slot each, alternating; the ratio is the rounds' median.\n\n${table}\n`,
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
-      ),
-    );
+    await stopChildren(children);
     traceSink?.server.close();
     await embedded?.stop();
     rmSync(dataDir, { recursive: true, force: true });
