@@ -66,6 +66,7 @@ export async function startStreamingPair(
     await initdb(primaryDir);
     let primaryProcess: ChildProcess | undefined;
     const startPrimary = async () => {
+      if (primaryProcess) return; // running already
       primaryProcess = await startPostgres(primaryDir, primaryPort, 'ready to accept connections');
     };
     const stopPrimary = async () => {
