@@ -118,10 +118,9 @@ class SessionContext implements Context {
 }
 
 /**
- * With replicas: the session is forked on first use, once (docs/operations.md#one-fork-per-request):
- * from the pinned target for a query, from the primary for a mutation or anything read before
- * the operation was resolved. Forking first from the primary and again once pinned cost a
- * second fork per request (measured: bench/README.md#with-a-read-replica).
+ * With replicas: the session is forked on first use, once — from the pinned target for a query,
+ * from the primary for a mutation or anything read before the operation was resolved
+ * (docs/operations.md#one-fork-per-request).
  */
 class RoutedSessionContext extends SessionContext {
   override get em(): EntityManager {
