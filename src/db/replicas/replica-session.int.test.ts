@@ -4,7 +4,7 @@ import { OperationTypeNode } from 'graphql';
 import pino from 'pino';
 import { Category } from '../../catalog/category/category.entity';
 import { Product } from '../../catalog/product/product.entity';
-import { createContext, type Context } from '../../graphql/context';
+import { createContext, endSession, type Context } from '../../graphql/context';
 import { selectRows } from '../../shared/sql';
 import { createCategory, createProduct } from '../../../test/support/factories';
 import { startStreamingPair, until, type StreamingPair } from '../../../test/support/replica';
@@ -81,6 +81,31 @@ describe('a request session with a replica', () => {
       expect(forks).toEqual({ primary: 1, replica: 0 });
       await pair.caughtUp();
     });
+  });
+
+  it('drops the session with the request: reading it after the end throws', async () => {
+    const context = createContext(
+      server.orm,
+      { id: 'r0', log: pino({ level: 'silent' }) },
+      null,
+      undefined,
+      await replicasOf(server.orm)!.session(undefined),
+    );
+    await context.route(OperationTypeNode.QUERY);
+    expect(await context.em.count(Category, {})).toBeGreaterThan(0);
+    endSession(context);
+    expect(() => context.em).toThrow('This request has ended');
+    expect(() => context.loaders).toThrow('This request has ended');
+    // Never made before the end (a mutation's session on the primary): not made after it either.
+    const unused = createContext(
+      server.orm,
+      { id: 'r0b', log: pino({ level: 'silent' }) },
+      null,
+      undefined,
+      await replicasOf(server.orm)!.session(undefined),
+    );
+    endSession(unused);
+    expect(() => unused.em).toThrow('This request has ended');
   });
 
   describe('a replica that fails a read after the query was pinned to it', () => {
