@@ -45,7 +45,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     ) {
       return true;
     }
-    e = (e as { cause?: unknown }).cause ?? (e as { previous?: unknown }).previous;
+    // thrownValue: graphql-js wraps what is not an Error of its realm (the driver's, under Jest).
+    e =
+      (e as { cause?: unknown }).cause ??
+      (e as { previous?: unknown }).previous ??
+      (e as { thrownValue?: unknown }).thrownValue;
   }
   return false;
 }

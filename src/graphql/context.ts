@@ -6,17 +6,21 @@ import type { Viewer } from '../auth/viewer';
 import type { OperationReport } from '../observability/operation-report';
 import { SqlSpend } from '../observability/sql-spend';
 import { ClientDeparture } from '../shared/client-departure';
-import { cancelReadsOnDeparture, retryRecoveryConflictsOn } from '../shared/sql';
+import { cancelReadsOnDeparture, retryReplicaReadsOn } from '../shared/sql';
 import { Loaders } from './loaders';
 
 /** The request's unit of work and what hangs off it: released as a whole when it ends. */
 interface Session {
+  /** Forked when made (one database), or on first use (replicas: RoutedSessionContext). */
   em: EntityManager;
   loaders: Loaders;
   departure: ClientDeparture;
   sql: SqlSpend;
   /** With replicas configured: where the session reads (src/db/replicas). */
   routing?: SessionRouting | undefined;
+  /** With replicas: the primary's engine, and the session forked from it once needed. */
+  orm?: MikroORM | undefined;
+  primary?: EntityManager | undefined;
 }
 
 /**
@@ -69,10 +73,10 @@ export function endSession(context: Context | undefined): void {
  * session reachable (docs/performance.md#young-generation-promotion).
  */
 class SessionContext implements Context {
-  private readonly open: { session: Partial<Session> | null };
+  protected readonly open: { session: Partial<Session> | null };
 
   constructor(
-    session: Session,
+    session: Partial<Session>,
     readonly viewer: Viewer | null,
     readonly requestId: string,
     readonly log: FastifyBaseLogger,
@@ -105,19 +109,8 @@ class SessionContext implements Context {
     return this.open.session?.routing;
   }
 
-  route(operation: OperationTypeNode | undefined): Promise<void> | undefined {
-    const session = this.open.session;
-    const routing = session?.routing;
-    // Mutations (and subscriptions) stay on the primary, payload included.
-    if (!routing || operation !== OperationTypeNode.QUERY) return undefined;
-    return routing
-      .pinQuery((orm) => forkSession(orm, session.sql!, session.departure!))
-      .then((em) => {
-        if (!em || this.open.session !== session) return;
-        retryRecoveryConflictsOn(em, session.em!);
-        session.em = em;
-        session.loaders = new Loaders(em);
-      });
+  route(_operation: OperationTypeNode | undefined): Promise<void> | undefined {
+    return undefined; // one database: nothing to choose
   }
 
   settle(): Promise<void> | undefined {
@@ -134,6 +127,62 @@ class SessionContext implements Context {
     session.em = session.loaders = session.departure = session.sql = session.routing = undefined;
     this.open.session = null;
   }
+}
+
+/**
+ * With replicas: the session is forked on first use, once — from the pinned target for a query,
+ * from the primary for a mutation or anything read before the operation was resolved
+ * (docs/operations.md#one-fork-per-request).
+ */
+class RoutedSessionContext extends SessionContext {
+  override get em(): EntityManager {
+    const session = this.open.session ?? ended();
+    return (session.em ??= primarySession(session));
+  }
+
+  override get loaders(): Loaders {
+    const session = this.open.session ?? ended();
+    return (session.loaders ??= new Loaders(this.em));
+  }
+
+  override set loaders(loaders: Loaders) {
+    (this.open.session ?? ended()).loaders = loaders;
+  }
+
+  override end(): void {
+    const session = this.open.session;
+    if (session) session.orm = session.primary = undefined;
+    super.end();
+  }
+
+  override route(operation: OperationTypeNode | undefined): Promise<void> | undefined {
+    const session = this.open.session;
+    const routing = session?.routing;
+    // Mutations (and subscriptions) stay on the primary, payload included.
+    if (!routing || operation !== OperationTypeNode.QUERY) return undefined;
+    return routing
+      .pinQuery((orm) => forkSession(orm, session.sql!, session.departure!))
+      .then((em) => {
+        // null: the primary's, forked when first read through.
+        if (!em || this.open.session !== session) return;
+        retryReplicaReadsOn(em, {
+          primary: () => primarySession(session),
+          // The response may now show the primary's data: its token vouches for that position.
+          fellBack: (primary) => routing.readOnPrimary(primary),
+        });
+        session.em = em;
+        session.loaders = undefined; // bound to the replica's session when first used
+      });
+  }
+}
+
+/** The request's session on the primary (made once): for a mutation, or a replica read retried. */
+function primarySession(session: Partial<Session>): EntityManager {
+  if (session.primary) return session.primary;
+  if (!session.orm) ended();
+  const em = forkSession(session.orm, session.sql!, session.departure!);
+  routeSession(em, session.routing!);
+  return (session.primary = em);
 }
 
 /** A session of `orm` (the primary's, or a replica's) booking to `sql`, stopped by `departure`. */
@@ -163,10 +212,19 @@ export function createContext(
   routing?: SessionRouting,
 ): Context {
   const sql = new SqlSpend();
+  if (routing) {
+    // Nothing forked yet: where the session reads is known once the operation is resolved.
+    return new RoutedSessionContext(
+      { departure, sql, routing, orm },
+      viewer,
+      request.id,
+      request.log,
+      { errorCodes: [] },
+    );
+  }
   const em = forkSession(orm, sql, departure);
-  if (routing) routeSession(em, routing);
   return new SessionContext(
-    { em, loaders: new Loaders(em), departure, sql, routing },
+    { em, loaders: new Loaders(em), departure, sql },
     viewer,
     request.id,
     request.log,

@@ -19,7 +19,8 @@ export interface HealthPluginOptions {
 
 /**
  * `/health/live`: the process answers (restart it if not). `/health/ready`: it can serve, meaning
- * it is not shutting down and the database answers a query (route traffic elsewhere if not).
+ * it is not shutting down and the database answers a query (route traffic elsewhere if not); with
+ * replicas, a replica in the rotation while the primary is down still serves reads (`degraded`).
  */
 export const healthPlugin = fp(health, { name: 'health', fastify: '5.x' });
 
@@ -36,11 +37,18 @@ async function health(app: FastifyInstance, { orm, readiness }: HealthPluginOpti
         .send({ status: 'unavailable', reason: 'starting: database not ready' });
     }
     const database = await orm.checkConnection();
+    const replicas = replicasOf(orm);
     // With replicas, each target's state: a replica out of the rotation leaves reads to the
-    // primary (still ready); the primary down is not ready.
-    const targets = replicasOf(orm) && targetStates(replicasOf(orm)!, database.ok);
+    // primary (still ready).
+    const targets = replicas && targetStates(replicas, database.ok);
     if (!database.ok) {
       reply.log.warn({ reason: database.reason }, 'readiness: database unreachable');
+      // The primary down, a replica up: still ready, for reads only — every instance shares the
+      // primary, and a balancer that dropped them all would fail the reads too
+      // (docs/operations.md#the-primary-down-with-replicas).
+      if (replicas?.replicas.some((replica) => replica.state === 'up')) {
+        return { status: 'degraded', reason: 'primary unreachable: reads only', ...targets };
+      }
       return reply
         .code(503)
         .send({ status: 'unavailable', reason: 'database unreachable', ...targets });

@@ -1,4 +1,9 @@
-import type { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
+import {
+  DriverException,
+  type EntityManager,
+  type Knex,
+  type MikroORM,
+} from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import {
@@ -57,8 +62,8 @@ export async function selectRows<T>(
     // ends as what it is: a request nobody waits for, not a database failure.
     if (departure?.reason) throw departure.reason;
     // A replica that went down since its last health check: the read goes to the primary.
-    const primary = primaryOf.get(em);
-    if (primary) return selectRows<T>(primary, sql, params);
+    const fallback = fallbacks.get(em);
+    if (fallback) return onPrimary(fallback, (primary) => selectRows<T>(primary, sql, params));
     throw em.getDriver().convertException(error as Error);
   }
   let cancelSent = false;
@@ -67,7 +72,7 @@ export async function selectRows<T>(
     sendCancelRequest(client);
   };
   let cancelled = false;
-  let retryOn: EntityManager | undefined;
+  let retryOn: ReplicaFallback | undefined;
   let stopWatching: (() => void) | undefined;
   try {
     // The client may have left while this waited for a connection.
@@ -105,28 +110,69 @@ export async function selectRows<T>(
     await releasePooledClient(knex, client, cancelSent ? DISCARDED_AFTER_CANCEL : undefined);
   }
   // Failed on a replica (a recovery conflict, say): once more, on the primary.
-  return selectRows<T>(retryOn, sql, params);
+  return onPrimary(retryOn, (primary) => selectRows<T>(primary, sql, params));
 }
 
-/** Sessions on a replica, and their request's session on the primary. */
-const primaryOf = new WeakMap<EntityManager, EntityManager>();
+/** Where a request's replica session sends a read that failed there. */
+export interface ReplicaFallback {
+  /** The request's session on the primary (made on first need). */
+  primary(): EntityManager;
+  /** After a read retried there succeeded: the response now shows the primary's data. */
+  fellBack?(primary: EntityManager): Promise<void>;
+}
+
+/** Sessions on a replica, and where their failed reads go. */
+const fallbacks = new WeakMap<EntityManager, ReplicaFallback>();
+
+/** The ORM's reads, retried like selectRows' (docs/operations.md#replicas-and-read-your-writes). */
+const ORM_READS = ['find', 'findOne', 'findOneOrFail', 'findAll', 'count', 'findAndCount'] as const;
 
 /**
  * From now on, a read through `replica` that fails there — cancelled by a recovery conflict
  * (the standby replaying what its snapshot still needed), no connection, the server gone — is
- * run again on `primary`, once: the replica's trouble, not the request's.
+ * run again on the primary, once: the replica's trouble, not the request's. Both `selectRows`
+ * and the ORM's own reads (`em.find`, `em.count`…), so that no resolver has to know.
  */
-export function retryRecoveryConflictsOn(replica: EntityManager, primary: EntityManager): void {
-  primaryOf.set(replica, primary);
+export function retryReplicaReadsOn(replica: EntityManager, fallback: ReplicaFallback): void {
+  fallbacks.set(replica, fallback);
+  const methods = replica as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of ORM_READS) {
+    const read = methods[name]!;
+    // On the instance: the replica's session only; every other fork keeps MikroORM's methods.
+    methods[name] = async (...args) => {
+      try {
+        return await read.apply(replica, args);
+      } catch (error) {
+        const departure = departures.get(replica);
+        if (departure?.reason || !(error instanceof DriverException)) throw error;
+        const retryOn = recoveryConflictFallback(replica, error);
+        if (!retryOn) throw error;
+        return onPrimary(retryOn, (primary) =>
+          (primary as unknown as typeof methods)[name]!(...args),
+        );
+      }
+    };
+  }
+}
+
+/** A replica read, run again on the primary; what it read there is reported before returning. */
+async function onPrimary<T>(
+  fallback: ReplicaFallback,
+  read: (primary: EntityManager) => Promise<T>,
+): Promise<T> {
+  const primary = fallback.primary();
+  const result = await read(primary);
+  await fallback.fellBack?.(primary);
+  return result;
 }
 
 /**
  * Where a failed replica read runs again: a recovery conflict (40001), the replica shutting
  * down or its connection lost. Not a statement timeout (57014): the primary would time out too.
  */
-function recoveryConflictFallback(em: EntityManager, error: unknown): EntityManager | undefined {
+function recoveryConflictFallback(em: EntityManager, error: unknown): ReplicaFallback | undefined {
   if ((error as { code?: unknown }).code === QUERY_CANCELED) return undefined;
-  return primaryOf.get(em);
+  return fallbacks.get(em);
 }
 
 /** Why a connection that carried a cancel leaves the pool (knex logs it when it drops it). */

@@ -37,6 +37,9 @@ export interface StreamingPair {
   /** Stops the replica's server (as a crash would look to clients), and starts it again. */
   stopReplica(): Promise<void>;
   startReplica(): Promise<void>;
+  /** Stops the primary's server (this pair's own, never the suite's), and starts it again. */
+  stopPrimary(): Promise<void>;
+  startPrimary(): Promise<void>;
   /** How long the pair took to start, for the record. */
   startupMs: number;
   stop(): Promise<void>;
@@ -61,12 +64,18 @@ export async function startStreamingPair(
   try {
     const primaryPort = await freePort();
     await initdb(primaryDir);
-    const primaryProcess = await startPostgres(
-      primaryDir,
-      primaryPort,
-      'ready to accept connections',
-    );
-    stops.push(() => stopPostgres(primaryProcess));
+    let primaryProcess: ChildProcess | undefined;
+    const startPrimary = async () => {
+      if (primaryProcess) return; // running already
+      primaryProcess = await startPostgres(primaryDir, primaryPort, 'ready to accept connections');
+    };
+    const stopPrimary = async () => {
+      const running = primaryProcess;
+      primaryProcess = undefined;
+      if (running) await stopPostgres(running);
+    };
+    await startPrimary();
+    stops.push(stopPrimary);
     const primary = { url: embeddedDatabaseUrl(primaryPort, DATABASE) };
     await adminQuery(embeddedDatabaseUrl(primaryPort, 'postgres'), `create database ${DATABASE}`);
     await migrate(primary.url);
@@ -169,6 +178,8 @@ export async function startStreamingPair(
       caughtUp,
       stopReplica,
       startReplica,
+      stopPrimary,
+      startPrimary,
       startupMs: Date.now() - started,
       stop: stopAll,
     };

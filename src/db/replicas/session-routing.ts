@@ -17,6 +17,8 @@ export class SessionRouting {
   byToken = false;
   /** The position the response vouches for: the replica's replay position, or a commit's. */
   position: bigint | null = null;
+  /** A read failed on the pinned replica and was answered by the primary. */
+  fellBack = false;
   private pinned = false;
 
   constructor(
@@ -88,12 +90,21 @@ export class SessionRouting {
 
   /** A mutation committed on the primary: its position, read after the commit. */
   async committed(em: EntityManager): Promise<void> {
-    const [row] = await selectRows<{ lsn: string }>(
-      em,
-      'select pg_current_wal_insert_lsn()::text as lsn',
-    );
-    const lsn = row ? parseLsn(row.lsn) : null;
+    const lsn = await primaryPosition(em);
     if (lsn !== null && (this.position === null || lsn > this.position)) this.position = lsn;
+  }
+
+  /**
+   * A read of this query failed on its replica and was run again on the primary (src/shared/sql):
+   * the response may show data past the replica's position, so it vouches for the primary's,
+   * read after that read. Unknown (the primary failing now): no token rather than a low one.
+   */
+  async readOnPrimary(em: EntityManager): Promise<void> {
+    this.fellBack = true;
+    const lsn = await primaryPosition(em).catch(() => null);
+    if (lsn === null) this.position = null;
+    else if (this.position !== null && this.position >= lsn) return;
+    else this.position = lsn;
   }
 
   /** The consistency token for the response, when there is a position to vouch for. */
@@ -104,6 +115,15 @@ export class SessionRouting {
       this.required !== null && this.required > this.position ? this.required : this.position;
     return this.targets.options.tokens.sign(position);
   }
+}
+
+/** Where the primary's WAL is now: past everything committed before it is read. */
+async function primaryPosition(em: EntityManager): Promise<bigint | null> {
+  const [row] = await selectRows<{ lsn: string }>(
+    em,
+    'select pg_current_wal_insert_lsn()::text as lsn',
+  );
+  return row ? parseLsn(row.lsn) : null;
 }
 
 /** How far the replica has replayed, asked in a statement of its own (null: not a standby). */
