@@ -82,10 +82,14 @@ export class SessionRouting {
    * reads, so it is at or past every snapshot they took. Where the replica was before them (its
    * last health check, or the token's check) is a lower bound: a client sending that on could be
    * served next by a replica behind what it has already seen. Unknown (the check failed): no
-   * position, rather than one lower than the answer's.
+   * position, rather than one lower than the answer's. After a read answered by the primary
+   * (`readOnPrimary`), the primary's position stands: it is past the replica's.
    */
   async settle(em: EntityManager): Promise<void> {
-    this.position = await replayPosition(em).catch(() => null);
+    if (this.fellBack) return;
+    const replayed = await replayPosition(em).catch(() => null);
+    // The check itself may have been answered by the primary (the replica gone meanwhile).
+    if (!this.fellBack) this.position = replayed;
   }
 
   /** A mutation committed on the primary: its position, read after the commit. */
