@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { buildApp, type App } from './app';
-import { tracesEndpoint, type Config } from './config';
+import { activationSocket, tracesEndpoint, type Config } from './config';
 import { isDatabaseUnavailable } from './db/database-errors';
 import { initOrm, prepareDatabase } from './db/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
@@ -15,6 +15,7 @@ const TRACING_FLUSH_MS = 2000;
 export interface RunningServer {
   app: App;
   orm: MikroORM;
+  /** `http://host:port`; with a passed socket, `fd:3` until ready, then its address. */
   url: string;
   /** Settles when migrations ran and the server is ready; rejects on a non-transient failure. */
   databaseReady: Promise<void>;
@@ -72,6 +73,27 @@ async function stopAccepting(server: Server, logger: AppLogger): Promise<void> {
 }
 
 /**
+ * Serves on a listening socket passed by systemd or a holder (socket activation). Node's
+ * `listen({ fd })`, not Fastify's `listen`, whose options do not include `fd`; after `ready()`,
+ * as Fastify's own listen does. Returns the socket's address.
+ */
+async function listenOnSocket(app: App, fd: number): Promise<string> {
+  await app.http.ready();
+  const server = app.http.server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ fd }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return address && typeof address === 'object'
+    ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+    : `fd:${fd}`;
+}
+
+/**
  * What `npm start` does: a database (DATABASE_URL, or the embedded default), the engine,
  * migrations and demo data, then the HTTP server. Whatever started before a failure is stopped.
  */
@@ -113,12 +135,23 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
       : undefined;
     if (tracing) cleanup.push(() => tracing.shutdown(TRACING_FLUSH_MS));
 
-    // Listen first: while the database is down or migrating, the server answers "not ready"
-    // (and GraphQL with 503) instead of not answering at all.
     const readiness = { databaseReady: false, shuttingDown: false };
     const app = await buildApp({ orm, config, logger, readiness, tracing });
     cleanup.push(() => app.close());
-    const address = await app.http.listen({ host: config.HOST, port: config.PORT });
+    // A bound port listens first: while the database is down or migrating, probes get "not
+    // ready" instead of nothing. A passed socket is accepted from only once ready: until then
+    // connections wait in its queue (docs/operations.md#socket-activation).
+    const fd = activationSocket(config);
+    if (fd === undefined && config.LISTEN_FDS !== undefined) {
+      logger.warn(
+        { LISTEN_PID: config.LISTEN_PID ?? null, pid: process.pid },
+        'LISTEN_FDS is not for this process (LISTEN_PID differs or is unset): listening on PORT',
+      );
+    }
+    let address =
+      fd === undefined
+        ? await app.http.listen({ host: config.HOST, port: config.PORT })
+        : `fd:${fd}`;
     if (app.metricsHttp && config.METRICS_PORT !== undefined) {
       const metricsAddress = await app.metricsHttp.listen({
         host: config.HOST,
@@ -132,12 +165,16 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
       () => prepareDatabase(orm, lockUrl, { seed: config.SEED_DEMO, logger, pool: config }),
       lifecycle,
       logger,
-    ).then(() => {
+    ).then(async () => {
+      if (fd !== undefined && !lifecycle.stopping) {
+        address = await listenOnSocket(app, fd);
+        running.url = address;
+      }
       readiness.databaseReady = true;
       logger.info(`GraphQL API ready at ${address}/graphql`);
     });
 
-    return {
+    const running: RunningServer = {
       app,
       orm,
       url: address,
@@ -156,6 +193,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
         await stopAll();
       },
     };
+    return running;
   } catch (error) {
     await stopAll().catch((e: unknown) =>
       logger.error({ err: e }, 'cleanup after a failed start failed'),
