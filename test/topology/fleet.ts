@@ -65,13 +65,13 @@ export interface HeldInstance {
 }
 
 /**
- * A socket held on a free loopback port (as systemd's .socket unit would) and `src/main.ts`
- * started on it, ready. Stopped with `stopAll`.
+ * A socket held on a free loopback port (as systemd's .socket unit would) for `src/main.ts`,
+ * nothing started on it yet. Stopped with `stopAll`.
  */
-export async function startHeldInstance(
+export async function holdMainSocket(
   databaseUrl: string,
   env: Record<string, string> = {},
-): Promise<HeldInstance> {
+): Promise<{ holder: SocketHolder; url: string }> {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   const port = await freePort();
   const holder = await holdSocket({
@@ -84,7 +84,8 @@ export async function startHeldInstance(
       ...inherited,
       NODE_ENV: 'development',
       DATABASE_URL: databaseUrl,
-      PORT: String(port),
+      // Not bound while the socket is passed; a free port of its own, so that a bind would show.
+      PORT: String(await freePort()),
       HOST: '127.0.0.1',
       SEED_DEMO: 'false',
       LOG_LEVEL: 'warn',
@@ -92,7 +93,16 @@ export async function startHeldInstance(
     },
   });
   holders.add(holder);
-  const url = `http://127.0.0.1:${port}`;
+  return { holder, url: `http://127.0.0.1:${port}` };
+}
+
+/** `holdMainSocket`, and `src/main.ts` started on it and ready. */
+export async function startHeldInstance(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<HeldInstance> {
+  const { holder, url } = await holdMainSocket(databaseUrl, env);
+  const port = holder.port;
   let current: HeldProcess | undefined;
   const instance: HeldInstance = {
     url,
@@ -103,14 +113,14 @@ export async function startHeldInstance(
       await waitUntilAnswersReady(url, started, holder);
     },
     stop: async () => {
-      const process_ = current;
-      if (!process_) return null;
+      const serving = current;
+      if (!serving) return null;
       try {
-        process.kill(process_.pid, 'SIGTERM');
+        process.kill(serving.pid, 'SIGTERM');
       } catch {
         // already gone: its exit code says how
       }
-      return process_.exited;
+      return serving.exited;
     },
   };
   await instance.start();
@@ -121,7 +131,11 @@ export async function startHeldInstance(
  * Until ready, a held socket's connections wait unanswered (nothing accepts them): each probe
  * gives up after a second, and the loop fails at once if the process exits.
  */
-async function waitUntilAnswersReady(url: string, started: HeldProcess, holder: SocketHolder) {
+export async function waitUntilAnswersReady(
+  url: string,
+  started: HeldProcess,
+  holder: SocketHolder,
+) {
   let exited = false;
   void started.exited.then(() => (exited = true));
   const deadline = Date.now() + 90_000;
