@@ -47,29 +47,39 @@ async function prepareWithRetry(
   }
 }
 
-/** Longest wait, once no connection is accepted any more, for those accepted to be answered. */
-const ACCEPTED_CONNECTIONS_GRACE_MS = 1_000;
+/**
+ * Longest wait, once no connection is accepted any more, for the idle ones to close: above the
+ * idle timeout of the proxy's kept connections (nginx here: 4 s), so the proxy closes them.
+ */
+const IDLE_CONNECTIONS_GRACE_MS = 5_000;
 
 /**
- * Closes the listening socket only, then lets the connections already accepted send their
- * request and get its answer (each closes after it) for up to a second. Node's `server.close()`
- * would destroy at once a connection whose request has not been read yet, and Fastify would
- * answer one read after it 503: a proxy cannot resend either POST (docs/operations.md#rolling-restart).
+ * Closes the listening socket only, then waits until every open connection is busy with a
+ * request (whose answer closes it): an idle one kept by a proxy is closed by the proxy, or
+ * used once more and answered; one just accepted gets its request read. Closing either here
+ * would lose a POST a proxy cannot resend, and Fastify's close answers 503 to a request that
+ * arrives on one (docs/operations.md#rolling-restart). Busy ones are Apollo's drain's to wait for.
  */
-async function stopAccepting(server: Server, logger: AppLogger): Promise<void> {
+async function stopAccepting(
+  server: Server,
+  answering: () => number,
+  logger: AppLogger,
+): Promise<void> {
   if (!server.listening) return;
   // net's close, not http's; without a callback, which would wait for every connection to end.
   NetServer.prototype.close.call(server);
-  const deadline = Date.now() + ACCEPTED_CONNECTIONS_GRACE_MS;
-  const open = () =>
-    new Promise<number>((resolve) => server.getConnections((_e, count) => resolve(count ?? 0)));
+  const deadline = Date.now() + IDLE_CONNECTIONS_GRACE_MS;
+  const notBusy = () =>
+    new Promise<number>((resolve) =>
+      server.getConnections((_e, count) => resolve((count ?? 0) - answering())),
+    );
   const started = Date.now();
-  let left = await open();
+  let left = await notBusy();
   while (Date.now() < deadline && left > 0) {
     await sleep(20);
-    left = await open();
+    left = await notBusy();
   }
-  logger.info({ connectionsLeft: left, ms: Date.now() - started }, 'stopped accepting connections');
+  logger.info({ idleLeft: left, ms: Date.now() - started }, 'stopped accepting connections');
 }
 
 /**
@@ -141,6 +151,13 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     // A bound port listens first: while the database is down or migrating, probes get "not
     // ready" instead of nothing. A passed socket is accepted from only once ready: until then
     // connections wait in its queue (docs/operations.md#socket-activation).
+    // Requests being answered, for the drain; one listener for all, nothing made per request.
+    let answering = 0;
+    const answered = () => void answering--;
+    app.http.server.on('request', (_request, response) => {
+      answering++;
+      response.once('close', answered);
+    });
     const fd = activationSocket(config);
     if (fd === undefined && config.LISTEN_FDS !== undefined) {
       logger.warn(
@@ -189,7 +206,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
           response.shouldKeepAlive = false;
         });
         if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
-        await stopAccepting(app.http.server, logger);
+        await stopAccepting(app.http.server, () => answering, logger);
         await stopAll();
       },
     };

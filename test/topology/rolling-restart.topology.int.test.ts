@@ -195,7 +195,7 @@ describeWithDebian(['nginx', 'python3'], 'a rolling restart behind nginx', () =>
     // Both instances served, and nginx did send some requests on to the other one.
     const log = readFileSync(join(dir, 'access.log'), 'utf8');
     for (const instance of instances) expect(log).toContain(`upstream=127.0.0.1:${instance.port}`);
-  }, 120_000);
+  }, 180_000);
 
   it('on held sockets, with SIGTERM alone and nginx never reloaded: loses no request, applies every mutation once', async () => {
     // No SHUTDOWN_DELAY_MS: nothing probes readiness, and the held socket keeps what arrives.
@@ -221,5 +221,5 @@ describeWithDebian(['nginx', 'python3'], 'a rolling restart behind nginx', () =>
     const log = readFileSync(join(dir, 'access.log'), 'utf8');
     for (const instance of instances) expect(log).toContain(`upstream=127.0.0.1:${instance.port}`);
     expect(log).not.toMatch(/upstream=[^ ]+, /);
-  }, 120_000);
+  }, 180_000);
 });
