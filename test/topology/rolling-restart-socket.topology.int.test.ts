@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import pg from 'pg';
 import { MIGRATION_LOCK } from '../../src/db/database';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -77,6 +78,52 @@ describe('a server given socket variables meant for another process', () => {
   it('ignores them, as sd_listen_fds does, binds PORT, and says so', async () => {
     const instance = await startInstance(database.url, { LISTEN_FDS: '1', LISTEN_PID: '1' });
     expect(instance.started.output()).toMatch(/LISTEN_FDS is not for this process/);
+    expect(await instance.stop()).toBe(0);
+  }, 60_000);
+});
+
+describe("a draining server and a proxy's idle kept connection", () => {
+  const BODY = JSON.stringify({ query: '{ categories { id } }' });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  afterAll(() => agent.destroy());
+
+  const post = (url: string) =>
+    new Promise<{ status: number; connection?: string; socket: number }>((resolve, reject) => {
+      const req = httpRequest(
+        `${url}/graphql`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              connection: res.headers.connection,
+              socket: req.socket?.localPort ?? 0,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(BODY);
+    });
+  const refused = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+
+  it('leaves it open after the listener closed, and answers a request sent on it then', async () => {
+    const instance = await startInstance(database.url);
+    const first = await post(instance.url);
+    expect(first).toMatchObject({ status: 200, connection: 'keep-alive' });
+    instance.started.child.kill('SIGTERM');
+    while (!(await refused(instance.port))) await new Promise((r) => setTimeout(r, 10));
+    // Past the second the drain used to give before Fastify's close (503, or the connection
+    // destroyed); a proxy may send on an idle connection at any time until it closes it.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const late = await post(instance.url);
+    expect(late).toMatchObject({ status: 200, connection: 'close', socket: first.socket });
     expect(await instance.stop()).toBe(0);
   }, 60_000);
 });
