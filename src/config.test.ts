@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { CONFIG_VARIABLES, ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config';
+import {
+  activationSocket,
+  CONFIG_VARIABLES,
+  ConfigError,
+  DEVELOPMENT_JWT_SECRET,
+  loadConfig,
+} from './config';
 
 describe('loadConfig', () => {
   it('starts with the seed-like defaults: 10 connections, a short acquire timeout', () => {
@@ -31,6 +37,12 @@ describe('loadConfig', () => {
     [{ SEED_DEMO: 'maybe' }, /SEED_DEMO: /],
     [{ NODE_ENV: 'staging' }, /NODE_ENV: /],
     [{ PORT: '4000', METRICS_PORT: '4000' }, /METRICS_PORT: must differ from PORT/],
+    [{ LISTEN_FDS: 'three' }, /LISTEN_FDS: /],
+    [{ LISTEN_FDS: '1', LISTEN_PID: '0' }, /LISTEN_PID: /],
+    [
+      { LISTEN_FDS: '2', LISTEN_PID: String(process.pid) },
+      /LISTEN_FDS: 2 sockets passed; the server serves exactly one/,
+    ],
     [
       { DB_STATEMENT_TIMEOUT_ON: 'pgbouncer' },
       /DB_STATEMENT_TIMEOUT_ON: must be connection or role/,
@@ -172,5 +184,28 @@ describe('the shared APQ store (many instances)', () => {
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe('socket activation (systemd: LISTEN_FDS, LISTEN_PID)', () => {
+  const pid = String(process.pid);
+
+  it('serves fd 3 when one socket is passed to this very process', () => {
+    expect(activationSocket(loadConfig({ LISTEN_FDS: '1', LISTEN_PID: pid }))).toBe(3);
+    expect(activationSocket(loadConfig({}))).toBeUndefined();
+  });
+
+  it('ignores sockets meant for another process, or for no named one, as sd_listen_fds does', () => {
+    const other = String(process.pid + 1);
+    expect(activationSocket(loadConfig({ LISTEN_FDS: '1', LISTEN_PID: other }))).toBeUndefined();
+    expect(activationSocket(loadConfig({ LISTEN_FDS: '1' }))).toBeUndefined();
+    // Not ours, so not checked: a parent's two sockets do not stop this process.
+    expect(() => loadConfig({ LISTEN_FDS: '2', LISTEN_PID: other })).not.toThrow();
+  });
+
+  it('refuses no socket at all for this process, naming LISTEN_FDS', () => {
+    expect(() => loadConfig({ LISTEN_FDS: '0', LISTEN_PID: pid })).toThrow(
+      /LISTEN_FDS: 0 sockets passed/,
+    );
   });
 });

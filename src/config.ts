@@ -194,6 +194,14 @@ const EnvSchema = z.object({
   /** Longest a shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(15_000),
 
+  /**
+   * Socket activation (issue 20, systemd's protocol, `man sd_listen_fds`): a listening socket
+   * handed over as fd 3, served instead of binding HOST:PORT, so that it outlives a restart
+   * (docs/operations.md#socket-activation). Set by systemd or a holder, not by hand.
+   */
+  LISTEN_FDS: z.coerce.number().int().min(0).optional(),
+  LISTEN_PID: z.coerce.number().int().positive().optional(),
+
   /** HS256 secret for bearer tokens (at least 32 characters). Unset in development: a fixed one. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** JWKS of an identity provider (RS256/ES256 tokens); takes the place of JWT_SECRET. */
@@ -217,6 +225,25 @@ export function tracesEndpoint(config: Config): string | undefined {
   const base = config.OTEL_EXPORTER_OTLP_ENDPOINT;
   return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
 }
+
+/** systemd's rule: the sockets are this process's only when LISTEN_PID names it; unset, they are not. */
+function isForThisProcess(config: Config, pid = process.pid): boolean {
+  return config.LISTEN_FDS !== undefined && config.LISTEN_PID === pid;
+}
+
+/** The first passed fd (systemd's SD_LISTEN_FDS_START). */
+const LISTEN_FDS_START = 3;
+
+/**
+ * The listening socket systemd (or a holder) passed to this process, or undefined: bind
+ * HOST:PORT. Variables meant for another process (a parent's, inherited) are ignored.
+ */
+export function activationSocket(config: Config, pid = process.pid): number | undefined {
+  return isForThisProcess(config, pid) ? LISTEN_FDS_START : undefined;
+}
+
+/** The variables of socket activation, which a child of this process must not inherit. */
+export const SOCKET_ACTIVATION_VARIABLES = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'] as const;
 
 /**
  * Signs the tokens `npm run token` prints for local use. Public by design, so production
@@ -299,6 +326,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ) {
     // No JWT_SECRET to derive it from: every instance must share the same secret.
     problems.push('CONSISTENCY_TOKEN_SECRET: required with DATABASE_REPLICA_URLS and JWT_JWKS_URL');
+  }
+  if (isForThisProcess(config) && config.LISTEN_FDS !== 1) {
+    problems.push(
+      `LISTEN_FDS: ${config.LISTEN_FDS} sockets passed; the server serves exactly one (one ListenStream= in the .socket unit)`,
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   if (noVerifier) config.JWT_SECRET = DEVELOPMENT_JWT_SECRET;

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, SOCKET_ACTIVATION_VARIABLES } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
 
@@ -12,6 +12,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+  // Read once: a child of this process (the embedded PostgreSQL) must not take the passed
+  // socket's variables for its own (sd_listen_fds' unset_environment).
+  for (const name of SOCKET_ACTIVATION_VARIABLES) delete process.env[name];
   const logger = createLogger(config);
   // Signals are taken from the start: one that arrives while the server (or its embedded
   // PostgreSQL) is starting stops it once started, instead of leaving a database behind.

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { buildApp, type App } from './app';
-import { tracesEndpoint, type Config } from './config';
+import { activationSocket, tracesEndpoint, type Config } from './config';
 import { isDatabaseUnavailable } from './db/database-errors';
 import { initOrm, prepareDatabase } from './db/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres';
@@ -15,6 +15,7 @@ const TRACING_FLUSH_MS = 2000;
 export interface RunningServer {
   app: App;
   orm: MikroORM;
+  /** `http://host:port`; with a passed socket, `fd:3` until ready, then its address. */
   url: string;
   /** Settles when migrations ran and the server is ready; rejects on a non-transient failure. */
   databaseReady: Promise<void>;
@@ -46,29 +47,60 @@ async function prepareWithRetry(
   }
 }
 
-/** Longest wait, once no connection is accepted any more, for those accepted to be answered. */
-const ACCEPTED_CONNECTIONS_GRACE_MS = 1_000;
+/**
+ * Longest wait, once no connection is accepted any more, for the idle ones to close: above the
+ * idle timeout of the proxy's kept connections (nginx here: 4 s), so the proxy closes them.
+ */
+const IDLE_CONNECTIONS_GRACE_MS = 5_000;
 
 /**
- * Closes the listening socket only, then lets the connections already accepted send their
- * request and get its answer (each closes after it) for up to a second. Node's `server.close()`
- * would destroy at once a connection whose request has not been read yet, and Fastify would
- * answer one read after it 503: a proxy cannot resend either POST (docs/operations.md#rolling-restart).
+ * Closes the listening socket only, then waits until every open connection is busy with a
+ * request (whose answer closes it): an idle one kept by a proxy is closed by the proxy, or
+ * used once more and answered; one just accepted gets its request read. Closing either here
+ * would lose a POST a proxy cannot resend, and Fastify's close answers 503 to a request that
+ * arrives on one (docs/operations.md#rolling-restart). Busy ones are Apollo's drain's to wait for.
  */
-async function stopAccepting(server: Server, logger: AppLogger): Promise<void> {
+async function stopAccepting(
+  server: Server,
+  answering: () => number,
+  logger: AppLogger,
+): Promise<void> {
   if (!server.listening) return;
   // net's close, not http's; without a callback, which would wait for every connection to end.
   NetServer.prototype.close.call(server);
-  const deadline = Date.now() + ACCEPTED_CONNECTIONS_GRACE_MS;
-  const open = () =>
-    new Promise<number>((resolve) => server.getConnections((_e, count) => resolve(count ?? 0)));
+  const deadline = Date.now() + IDLE_CONNECTIONS_GRACE_MS;
+  const notBusy = () =>
+    new Promise<number>((resolve) =>
+      server.getConnections((_e, count) => resolve((count ?? 0) - answering())),
+    );
   const started = Date.now();
-  let left = await open();
+  let left = await notBusy();
   while (Date.now() < deadline && left > 0) {
     await sleep(20);
-    left = await open();
+    left = await notBusy();
   }
-  logger.info({ connectionsLeft: left, ms: Date.now() - started }, 'stopped accepting connections');
+  logger.info({ idleLeft: left, ms: Date.now() - started }, 'stopped accepting connections');
+}
+
+/**
+ * Serves on a listening socket passed by systemd or a holder (socket activation). Node's
+ * `listen({ fd })`, not Fastify's `listen`, whose options do not include `fd`; after `ready()`,
+ * as Fastify's own listen does. Returns the socket's address.
+ */
+async function listenOnSocket(app: App, fd: number): Promise<string> {
+  await app.http.ready();
+  const server = app.http.server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ fd }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return address && typeof address === 'object'
+    ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+    : `fd:${fd}`;
 }
 
 /**
@@ -113,12 +145,30 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
       : undefined;
     if (tracing) cleanup.push(() => tracing.shutdown(TRACING_FLUSH_MS));
 
-    // Listen first: while the database is down or migrating, the server answers "not ready"
-    // (and GraphQL with 503) instead of not answering at all.
     const readiness = { databaseReady: false, shuttingDown: false };
     const app = await buildApp({ orm, config, logger, readiness, tracing });
     cleanup.push(() => app.close());
-    const address = await app.http.listen({ host: config.HOST, port: config.PORT });
+    // A bound port listens first: while the database is down or migrating, probes get "not
+    // ready" instead of nothing. A passed socket is accepted from only once ready: until then
+    // connections wait in its queue (docs/operations.md#socket-activation).
+    // Requests being answered, for the drain; one listener for all, nothing made per request.
+    let answering = 0;
+    const answered = () => void answering--;
+    app.http.server.on('request', (_request, response) => {
+      answering++;
+      response.once('close', answered);
+    });
+    const fd = activationSocket(config);
+    if (fd === undefined && config.LISTEN_FDS !== undefined) {
+      logger.warn(
+        { LISTEN_PID: config.LISTEN_PID ?? null, pid: process.pid },
+        'LISTEN_FDS is not for this process (LISTEN_PID differs or is unset): listening on PORT',
+      );
+    }
+    let address =
+      fd === undefined
+        ? await app.http.listen({ host: config.HOST, port: config.PORT })
+        : `fd:${fd}`;
     if (app.metricsHttp && config.METRICS_PORT !== undefined) {
       const metricsAddress = await app.metricsHttp.listen({
         host: config.HOST,
@@ -132,12 +182,16 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
       () => prepareDatabase(orm, lockUrl, { seed: config.SEED_DEMO, logger, pool: config }),
       lifecycle,
       logger,
-    ).then(() => {
+    ).then(async () => {
+      if (fd !== undefined && !lifecycle.stopping) {
+        address = await listenOnSocket(app, fd);
+        running.url = address;
+      }
       readiness.databaseReady = true;
       logger.info(`GraphQL API ready at ${address}/graphql`);
     });
 
-    return {
+    const running: RunningServer = {
       app,
       orm,
       url: address,
@@ -152,10 +206,11 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
           response.shouldKeepAlive = false;
         });
         if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
-        await stopAccepting(app.http.server, logger);
+        await stopAccepting(app.http.server, () => answering, logger);
         await stopAll();
       },
     };
+    return running;
   } catch (error) {
     await stopAll().catch((e: unknown) =>
       logger.error({ err: e }, 'cleanup after a failed start failed'),

@@ -17,6 +17,8 @@ export const DEBIAN_PACKAGES = {
   initdb: 'postgresql-15',
   pg_ctl: 'postgresql-15',
   pg_basebackup: 'postgresql-15',
+  // The socket holder of a socket-activated fleet (scripts/topology/socket-holder.py).
+  python3: 'python3',
 } as const;
 
 export type DebianBinary = keyof typeof DEBIAN_PACKAGES;

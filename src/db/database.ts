@@ -12,7 +12,7 @@ import { attachTargets, DatabaseTargets } from './replicas/targets';
 import { seedDemoCatalog } from './seed';
 
 /** Any constant, the same in every instance: serialises migrate-and-seed across instances. */
-const MIGRATION_LOCK = 7_245_810_013;
+export const MIGRATION_LOCK = 7_245_810_013;
 
 /**
  * The engine: the one MikroORM instance of the process, and with it the one connection pool.
