@@ -156,7 +156,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     const answered = () => void answering--;
     app.http.server.on('request', (_request, response) => {
       answering++;
-      response.once('close', answered);
+      response.on('close', answered); // emitted once; `once` would wrap it per request
     });
     const fd = activationSocket(config);
     if (fd === undefined && config.LISTEN_FDS !== undefined) {
