@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Server } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer, type Socket } from 'node:net';
 import { buildApp, type App } from './app';
 import { activationSocket, tracesEndpoint, type Config } from './config';
 import { isDatabaseUnavailable } from './db/database-errors';
@@ -62,24 +62,72 @@ const IDLE_CONNECTIONS_GRACE_MS = 5_000;
  */
 async function stopAccepting(
   server: Server,
-  answering: () => number,
+  connections: ReturnType<typeof trackConnections>,
   logger: AppLogger,
 ): Promise<void> {
+  const { idle } = connections;
   if (!server.listening) return;
   // net's close, not http's; without a callback, which would wait for every connection to end.
   NetServer.prototype.close.call(server);
   const deadline = Date.now() + IDLE_CONNECTIONS_GRACE_MS;
-  const notBusy = () =>
-    new Promise<number>((resolve) =>
-      server.getConnections((_e, count) => resolve((count ?? 0) - answering())),
-    );
   const started = Date.now();
-  let left = await notBusy();
+  let left = idle();
   while (Date.now() < deadline && left > 0) {
     await sleep(20);
-    left = await notBusy();
+    left = idle();
   }
-  logger.info({ idleLeft: left, ms: Date.now() - started }, 'stopped accepting connections');
+  const closed = connections.closeIdle();
+  logger.info({ idleClosed: closed, ms: Date.now() - started }, 'stopped accepting connections');
+}
+
+/** Requests a connection is answering: set on the socket, so nothing is made per request. */
+const IN_FLIGHT = Symbol('requests in flight');
+type TrackedSocket = Socket & { [IN_FLIGHT]?: number };
+
+/**
+ * The server's open connections, for the drain: `idle()` counts those a client may still send
+ * a request on (open, not ended by the client) that answer none now. A connection whose client
+ * has gone (ended its side) is not waited for: nothing more can arrive on it.
+ */
+function trackConnections(server: Server): { idle: () => number; closeIdle: () => number } {
+  const open = new Set<TrackedSocket>();
+  function forget(this: TrackedSocket) {
+    open.delete(this);
+  }
+  function answered(this: ServerResponse) {
+    (this.req.socket as TrackedSocket)[IN_FLIGHT]! -= 1;
+  }
+  server.on('connection', (socket: TrackedSocket) => {
+    open.add(socket);
+    socket.once('close', forget);
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket as TrackedSocket;
+    socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 0) + 1;
+    response.on('close', answered); // emitted once; `once` would wrap it per request
+  });
+  return {
+    idle: () => {
+      let count = 0;
+      for (const socket of open) {
+        if (!socket.destroyed && socket.readable && !socket[IN_FLIGHT]) count += 1;
+      }
+      return count;
+    },
+    // Past the grace, the connections answering nothing are closed: kept idle longer than a
+    // proxy keeps them, opened with no request sent (a client that gave up before sending),
+    // or ended by their client. Apollo's drain would wait its own 10 s grace for each.
+    closeIdle: () => {
+      let count = 0;
+      for (const socket of open) {
+        if (!socket.destroyed && !socket[IN_FLIGHT]) {
+          socket.destroy();
+          count += 1;
+        }
+      }
+      return count;
+    },
+  };
 }
 
 /**
@@ -151,13 +199,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
     // A bound port listens first: while the database is down or migrating, probes get "not
     // ready" instead of nothing. A passed socket is accepted from only once ready: until then
     // connections wait in its queue (docs/operations.md#socket-activation).
-    // Requests being answered, for the drain; one listener for all, nothing made per request.
-    let answering = 0;
-    const answered = () => void answering--;
-    app.http.server.on('request', (_request, response) => {
-      answering++;
-      response.on('close', answered); // emitted once; `once` would wrap it per request
-    });
+    const connections = trackConnections(app.http.server);
     const fd = activationSocket(config);
     if (fd === undefined && config.LISTEN_FDS !== undefined) {
       logger.warn(
@@ -206,7 +248,7 @@ export async function startServer(config: Config, logger: AppLogger): Promise<Ru
           response.shouldKeepAlive = false;
         });
         if (config.SHUTDOWN_DELAY_MS > 0) await sleep(config.SHUTDOWN_DELAY_MS);
-        await stopAccepting(app.http.server, () => answering, logger);
+        await stopAccepting(app.http.server, connections, logger);
         await stopAll();
       },
     };

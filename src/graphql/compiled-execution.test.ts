@@ -60,6 +60,7 @@ describe('a compiled run that throws', () => {
             contextValue: {
               report: { errorCodes: [] },
               route: () => undefined,
+              settle: () => undefined,
             } as unknown as Context,
           },
         );
@@ -172,6 +173,7 @@ describe('literal variants', () => {
           contextValue: {
             report: { errorCodes: [] },
             route: () => undefined,
+            settle: () => undefined,
           } as unknown as Context,
         },
       );
