@@ -114,10 +114,7 @@ class SessionContext implements Context {
   }
 
   settle(): Promise<void> | undefined {
-    const session = this.open.session;
-    // No read ran, no position to vouch for (and no statement for it).
-    if (!session?.routing?.onReplica || !session.sql!.statements) return undefined;
-    return session.routing.settle(session.em!);
+    return undefined; // one database: no position to vouch for
   }
 
   /** Empties the session and the holder both: either alone kept the promotion (measured). */
@@ -153,6 +150,13 @@ class RoutedSessionContext extends SessionContext {
     const session = this.open.session;
     if (session) session.orm = session.primary = undefined;
     super.end();
+  }
+
+  override settle(): Promise<void> | undefined {
+    const session = this.open.session;
+    // No read ran, no position to vouch for (and no statement for it).
+    if (!session?.routing?.onReplica || !session.sql!.statements) return undefined;
+    return session.routing.settle(session.em!);
   }
 
   override route(operation: OperationTypeNode | undefined): Promise<void> | undefined {
