@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startInstance, stopAll, type Instance } from './fleet';
+import { connectionRefused, postOnAgent, startInstance, stopAll, type Instance } from './fleet';
 
 /**
  * Behind a load balancer that keeps connections to the instances (nginx's `keepalive`), a
@@ -25,30 +25,7 @@ afterAll(async () => {
 const BODY = JSON.stringify({ query: '{ categories { id } }' });
 
 /** A POST on the one kept connection: its status, `connection` header and local port. */
-function post(instance: Instance) {
-  return new Promise<{ status: number; connection?: string; socket: number }>((resolve, reject) => {
-    const req = httpRequest(
-      `${instance.url}/graphql`,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            connection: res.headers.connection,
-            socket: req.socket?.localPort ?? 0,
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(BODY);
-  });
-}
+const post = (instance: Instance) => postOnAgent(agent, instance.url, BODY);
 
 async function untilDraining(instance: Instance): Promise<void> {
   const deadline = Date.now() + 5_000;
@@ -57,12 +34,7 @@ async function untilDraining(instance: Instance): Promise<void> {
   }
 }
 
-const refused = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
-    socket.once('error', () => resolve(true));
-  });
+const refused = connectionRefused;
 
 it('keeps connections alive while serving, and closes each after its answer once draining', async () => {
   const instance = await startInstance(database.url, { SHUTDOWN_DELAY_MS: '3000' });

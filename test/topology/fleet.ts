@@ -5,6 +5,8 @@ import {
   type HeldProcess,
   type SocketHolder,
 } from '../../scripts/topology/socket-holder';
+import { request as httpRequest, type Agent } from 'node:http';
+import { connect } from 'node:net';
 import { freePort } from '../global-setup';
 import { startMain, waitUntilReady, type Started } from '../support/process';
 
@@ -193,3 +195,41 @@ export async function gql<T = Record<string, unknown>>(
 
 export const codeOf = (result: GqlResult) =>
   (result.errors?.[0]?.extensions?.code as string | undefined) ?? 'OK';
+
+/** A POST to `/graphql` through `agent` (one kept connection): status, `connection`, local port. */
+export function postOnAgent(
+  agent: Agent,
+  url: string,
+  body: string,
+): Promise<{ status: number; connection?: string; socket: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${url}/graphql`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            connection: res.headers.connection,
+            socket: req.socket?.localPort ?? 0,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Whether a connection to the port is refused (nothing listens there any more). */
+export const connectionRefused = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(true));
+  });

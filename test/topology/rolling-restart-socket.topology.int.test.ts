@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Agent, request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import pg from 'pg';
 import { MIGRATION_LOCK } from '../../src/db/database';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { describeWithDebian } from '../support/debian';
-import { holdMainSocket, startInstance, stopAll, waitUntilAnswersReady } from './fleet';
+import {
+  connectionRefused,
+  holdMainSocket,
+  postOnAgent,
+  startInstance,
+  stopAll,
+  waitUntilAnswersReady,
+} from './fleet';
 
 /**
  * Socket activation, one instance at a time: what makes a rolling restart with SIGTERM alone
@@ -87,31 +93,8 @@ describe("a draining server and a proxy's idle kept connection", () => {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   afterAll(() => agent.destroy());
 
-  const post = (url: string) =>
-    new Promise<{ status: number; connection?: string; socket: number }>((resolve, reject) => {
-      const req = httpRequest(
-        `${url}/graphql`,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
-        (res) => {
-          res.resume();
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              connection: res.headers.connection,
-              socket: req.socket?.localPort ?? 0,
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(BODY);
-    });
-  const refused = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => (socket.destroy(), resolve(false)));
-      socket.once('error', () => resolve(true));
-    });
+  const post = (url: string) => postOnAgent(agent, url, BODY);
+  const refused = connectionRefused;
 
   it('leaves it open after the listener closed, and answers a request sent on it then', async () => {
     const instance = await startInstance(database.url);
