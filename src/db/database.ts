@@ -5,7 +5,6 @@ import { SqlSpendLogger } from '../observability/sql-spend';
 import { DISCARDED_AFTER_CANCEL, sendStatementsUnprepared } from '../shared/sql';
 import { acquirePooledClient, cancelKeyOf, releasePooledClient } from './driver';
 import type { Config } from '../config';
-import { forkWithoutConfigSync } from './driver';
 import { ormOptions } from './orm-options';
 import { ConsistencyTokens, consistencySecret } from './replicas/consistency-token';
 import { attachTargets, DatabaseTargets } from './replicas/targets';
@@ -62,7 +61,6 @@ async function attachReplicas(primary: MikroORM, config: Config, logger: AppLogg
       initOrm(url, { ...config, DATABASE_REPLICA_URLS: [] }, logger),
     ),
   );
-  for (const replica of replicas) forkWithoutConfigSync(replica);
   const targets = new DatabaseTargets(primary, replicas, {
     tokens: new ConsistencyTokens(secret, config.CONSISTENCY_TOKEN_TTL_S),
     waitMs: config.CONSISTENCY_WAIT_MS,
