@@ -1,8 +1,9 @@
 import type autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import pg from 'pg';
 import { graphqlBody, type Workload } from './workloads';
 
 /** What the benchmarks share (bench/run.ts, bench/ab.ts): processes, the catalog, the load. */
@@ -55,6 +56,48 @@ export const CLOCK_TICKS =
 export function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * A local PostgreSQL's CPU ticks: the postmaster and every live backend (its children), plus what
+ * its exited children spent (cutime + cstime, once reaped). Read before and after a server's slot,
+ * it tells how much database work that server's requests asked for: a server can be cheap in its
+ * own process by sending the database more to do.
+ */
+export function databaseCpuTicks(postmasterPid: number): number {
+  const stat = (pid: number | string) =>
+    readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const own = stat(postmasterPid);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = stat(entry);
+      if (Number(fields[1]) === postmasterPid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited between the listing and the read: its time is in the postmaster's cutime now
+    }
+  }
+  return ticks;
+}
+
+/** The postmaster of the PostgreSQL at `url`, when it runs on this machine (else undefined). */
+export async function localPostmasterPid(url: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    // The backend's pid names a process here only if the server is local: a remote server's pid
+    // may be any local process, so both it and its parent must be PostgreSQL's.
+    const [head, rest] = readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8').split(') ');
+    const parent = Number(rest!.split(' ')[1]);
+    const parentName = readFileSync(`/proc/${parent}/stat`, 'utf8').split(') ')[0]!;
+    return head!.endsWith('(postgres') && parentName.endsWith('(postgres') ? parent : undefined;
+  } catch {
+    return undefined; // another machine's (or another namespace's) server
+  } finally {
+    await client.end();
+  }
 }
 
 export const median = (values: number[]) => {

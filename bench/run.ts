@@ -25,6 +25,8 @@ import {
   CLOCK_TICKS,
   cpuTicks,
   CYCLE,
+  databaseCpuTicks,
+  localPostmasterPid,
   freePort,
   graphqlRequests,
   isWrite,
@@ -77,6 +79,8 @@ interface Step {
   errors: number;
   sqlPerRequest?: number;
   cpuMsPerRequest?: number;
+  /** PostgreSQL's CPU ms per request over this server's slots, when the database is local. */
+  databaseCpuMsPerRequest?: number;
   rssMb?: number;
 }
 
@@ -89,6 +93,8 @@ interface Target {
   slots: autocannon.Result[];
   /** CPU clock ticks (user + system) the process spent over its slots. */
   ticks: number;
+  /** The local PostgreSQL's ticks over the same slots (databaseCpuTicks). */
+  databaseTicks: number;
 }
 
 /** Our server's process and the peers beside the baseline: a peer's document for a workload. */
@@ -232,10 +238,10 @@ function milestone(rows: Row[]): string {
  */
 function peersTable(rows: Row[], peerRows: PeerRow[]): string {
   const line = (r: Step, ratio: string, cpu: number | undefined) =>
-    `| ${r.workload} | ${r.connections} | ${r.target} | ${r.reqPerSec} | ${ratio} | ${r.p50} | ${r.p99} | ${cpu ?? ''} | ${r.errors} |`;
+    `| ${r.workload} | ${r.connections} | ${r.target} | ${r.reqPerSec} | ${ratio} | ${r.p50} | ${r.p99} | ${cpu ?? ''} | ${r.databaseCpuMsPerRequest ?? ''} | ${r.errors} |`;
   return [
-    '| workload | conns | server | req/s | × baseline (rounds) | p50 ms | p99 ms | CPU ms/req | errors |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| workload | conns | server | req/s | × baseline (rounds) | p50 ms | p99 ms | CPU ms/req | PostgreSQL CPU ms/req | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.flatMap((r) => [
       line(r, `**${r.ratio}×** (${r.roundRatios.join(', ')})`, r.procCpuMsPerRequest),
       ...peerRows
@@ -375,6 +381,8 @@ async function main(): Promise<void> {
     const speedBefore = machineSpeedMicros();
     log(`machine speed: ${speedBefore} µs for the fixed JS task (lower is faster)`);
     const idleRssMb = Math.round((await metrics(serverUrl)).rss / 1e6);
+    // PostgreSQL's CPU per request, server by server, when it runs on this machine.
+    const postmaster = await localPostmasterPid(databaseUrl);
     const rows: Row[] = [];
     const peerRows: PeerRow[] = [];
     for (const workload of TIMED) {
@@ -386,6 +394,7 @@ async function main(): Promise<void> {
           requests: baselineRequests(workload),
           slots: [],
           ticks: 0,
+          databaseTicks: 0,
         };
         const graphql: Target = {
           name: 'graphql',
@@ -394,11 +403,12 @@ async function main(): Promise<void> {
           requests: graphqlRequests(workload, token),
           slots: [],
           ticks: 0,
+          databaseTicks: 0,
         };
         const peerTargets = peers.flatMap(({ name, url, pid, peer }): Target[] => {
           const document = peer!.documents[workload.name];
           return document
-            ? [{ name, url, pid, requests: peerRequests(workload, document), slots: [], ticks: 0 }]
+            ? [{ name, url, pid, requests: peerRequests(workload, document), slots: [], ticks: 0, databaseTicks: 0 }]
             : [];
         });
         const targets = [baseline, graphql, ...peerTargets];
@@ -411,8 +421,10 @@ async function main(): Promise<void> {
           for (const target of order) {
             const before = target === graphql ? await metrics(serverUrl) : null;
             const ticks = cpuTicks(target.pid);
+            const databaseTicks = postmaster ? databaseCpuTicks(postmaster) : 0;
             target.slots.push(await load(target.url, [...target.requests], connections, SECONDS));
             target.ticks += cpuTicks(target.pid) - ticks;
+            if (postmaster) target.databaseTicks += databaseCpuTicks(postmaster) - databaseTicks;
             if (before) {
               const after = await metrics(serverUrl);
               served.statements += after.statements - before.statements;
@@ -433,17 +445,24 @@ async function main(): Promise<void> {
           // HTTP failures (and, for the server, its GraphQL errors below)
           errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
         });
-        const cpuMs = (target: Target) =>
+        const perRequestMs = (target: Target, ticks: number) =>
           round2(
-            (target.ticks * 1000) /
+            (ticks * 1000) /
               CLOCK_TICKS /
               (target.slots.reduce((sum, r) => sum + r.requests.total, 0) || 1),
           );
+        const cpuMs = (target: Target) => perRequestMs(target, target.ticks);
+        const databaseMs = (target: Target) =>
+          postmaster ? perRequestMs(target, target.databaseTicks) : undefined;
         const ratios = (target: Target) =>
           target.slots.map((r, i) =>
             round2(r.requests.average / Math.max(baseline.slots[i]!.requests.average, 1)),
           );
-        const base = { ...summary('baseline', baseline.slots), cpuMsPerRequest: cpuMs(baseline) };
+        const base = {
+          ...summary('baseline', baseline.slots),
+          cpuMsPerRequest: cpuMs(baseline),
+          databaseCpuMsPerRequest: databaseMs(baseline),
+        };
         const ours = summary('graphql', graphql.slots);
         const total = graphql.slots.reduce((sum, r) => sum + r.requests.total, 0) || 1;
         const roundRatios = ratios(graphql);
@@ -458,12 +477,14 @@ async function main(): Promise<void> {
           roundRatios,
           base,
           procCpuMsPerRequest: cpuMs(graphql),
+          databaseCpuMsPerRequest: databaseMs(graphql),
         });
         for (const peer of peerTargets) {
           const peerRatios = ratios(peer);
           peerRows.push({
             ...summary(peer.name, peer.slots),
             cpuMsPerRequest: cpuMs(peer),
+            databaseCpuMsPerRequest: databaseMs(peer),
             ratio: round2(median(peerRatios)),
             roundRatios: peerRatios,
           });
@@ -489,11 +510,11 @@ async function main(): Promise<void> {
     const speed = { before: speedBefore, after: machineSpeedMicros() };
     const peakRssMb = Math.max(idleRssMb, ...rows.map((r) => r.rssMb ?? 0));
     const table = [
-      '| workload | conns | req/s (baseline) | × baseline (rounds) | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req (baseline) | RSS MB | errors |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| workload | conns | req/s (baseline) | × baseline (rounds) | p50 ms | p99 ms (baseline) | SQL/req | CPU ms/req (baseline) | PostgreSQL CPU ms/req (baseline) | RSS MB | errors |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows.map(
         (r) =>
-          `| ${r.workload} | ${r.connections} | ${r.reqPerSec} (${r.base.reqPerSec}) | ${r.ratio}× (${r.roundRatios.join(', ')}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} (${r.base.cpuMsPerRequest}) | ${r.rssMb} | ${r.errors} |`,
+          `| ${r.workload} | ${r.connections} | ${r.reqPerSec} (${r.base.reqPerSec}) | ${r.ratio}× (${r.roundRatios.join(', ')}) | ${r.p50} | ${r.p99} (${r.base.p99}) | ${r.sqlPerRequest} | ${r.cpuMsPerRequest} (${r.base.cpuMsPerRequest}) | ${r.databaseCpuMsPerRequest ?? '–'} (${r.base.databaseCpuMsPerRequest ?? '–'}) | ${r.rssMb} | ${r.errors} |`,
       ),
       '',
       ...(peerRows.length ? [peersTable(rows, peerRows), ''] : []),

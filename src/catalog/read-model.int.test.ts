@@ -10,7 +10,7 @@ import { categoryReadModel } from './category/category.view';
 import type { Product } from './product/product.entity';
 import {
   categoryOfProductRow,
-  productAndCategoryColumns,
+  productAndCategory,
   productReadModel,
   type ProductAndCategoryRow,
 } from './product/product.view';
@@ -87,11 +87,13 @@ describe.each(models)('the %s read model', (typeName, model, entity) => {
 });
 
 describe('a product read with its category', () => {
+  const withCategory = productAndCategory('p');
+
   it('gives the category view its loader would read', async () => {
     const em = server.orm.em.fork();
     const [row] = await selectRows<ProductAndCategoryRow>(
       em,
-      `select ${productAndCategoryColumns('p')} from product p where p.id = ?`,
+      `select ${withCategory.columns} from product p ${withCategory.join} where p.id = ?`,
       [product.id],
     );
     expect(categoryOfProductRow(row!)).toEqual(
@@ -104,7 +106,7 @@ describe('a product read with its category', () => {
     const em = server.orm.em.fork();
     const [row] = await selectRows<ProductAndCategoryRow>(
       em,
-      `select ${productAndCategoryColumns('p')} from product p where p.id = ?`,
+      `select ${withCategory.columns} from product p ${withCategory.join} where p.id = ?`,
       [uncategorised.id],
     );
     expect(categoryOfProductRow(row!)).toBeNull();

@@ -1,14 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { intArrayParam } from '../../shared/batching';
 import { HeldLoader } from '../../shared/held-loader';
 import { categoryColumns, CategoryView, type CategoryRow } from './category.view';
-import { FixedStatement, selectRows } from '../../shared/sql';
+import { ByIdStatement } from '../../shared/sql';
 
 export type CategoryLoader = ReturnType<typeof createCategoryLoader>;
 
-const categoriesById = new FixedStatement(
+const categoriesById = new ByIdStatement(
   'categories_by_id',
-  `select ${categoryColumns('c')} from category c where c.id = any($1::int[])`,
+  (condition) => `select ${categoryColumns('c')} from category c where c.id ${condition}`,
 );
 
 /**
@@ -17,7 +16,7 @@ const categoriesById = new FixedStatement(
  */
 export function createCategoryLoader(em: EntityManager) {
   return new HeldLoader<number, CategoryView | null>(async (ids) => {
-    const rows = await selectRows<CategoryRow>(em, categoriesById, [intArrayParam(ids)]);
+    const rows = await categoriesById.read<CategoryRow>(em, ids);
     const byId = new Map(rows.map((row) => [row.id, new CategoryView(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   });

@@ -7,13 +7,13 @@ import type { ProductPageQuery } from './product.reads';
 import type { CategoryLoader } from '../category/category.loaders';
 import {
   categoryOfProductRow,
-  productAndCategoryColumns,
+  productAndCategory,
   productColumns,
   ProductView,
   type ProductAndCategoryRow,
   type ProductRow,
 } from './product.view';
-import { FixedStatement, RenderedStatements, selectRows } from '../../shared/sql';
+import { ByIdStatement, RenderedStatements, selectRows } from '../../shared/sql';
 
 export interface CategoryPageKey {
   categoryId: number;
@@ -64,9 +64,10 @@ export function createCategoryPageLoader(em: EntityManager) {
   );
 }
 
-const productsById = new FixedStatement(
+const { columns, join } = productAndCategory('p');
+const productsById = new ByIdStatement(
   'products_by_id',
-  `select ${productAndCategoryColumns('p')} from product p where p.id = any($1::int[])`,
+  (condition) => `select ${columns} from product p ${join} where p.id ${condition}`,
 );
 
 /**
@@ -76,7 +77,7 @@ const productsById = new FixedStatement(
  */
 export function createProductLoader(em: EntityManager, categories: CategoryLoader) {
   return new HeldLoader<number, ProductView | null>(async (ids) => {
-    const rows = await selectRows<ProductAndCategoryRow>(em, productsById, [intArrayParam(ids)]);
+    const rows = await productsById.read<ProductAndCategoryRow>(em, ids);
     const byId = new Map(productViews(rows, categories).map((p) => [p.id, p]));
     return ids.map((id) => byId.get(id) ?? null);
   });

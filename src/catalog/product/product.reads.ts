@@ -28,7 +28,7 @@ import { ProductSort } from './product.ordering';
 import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
 import { productViews } from './product.loaders';
 import {
-  productAndCategoryColumns,
+  productAndCategory,
   type ProductAndCategoryRow,
   type ProductView,
 } from './product.view';
@@ -177,7 +177,8 @@ function pageStatement(em: EntityManager, query: ProductPageQuery): RenderedStat
     const { sort, pageWhere, page } = query;
     // RELEVANCE: the rank is selected with each row, for its cursor.
     const relevance = sort.relevanceSelect('p');
-    const columns: RawQueryFragment = raw(productAndCategoryColumns('p'));
+    const withCategory = productAndCategory('p');
+    const columns: RawQueryFragment = raw(withCategory.columns);
     return em
       .createQueryBuilder(Product, 'p')
       .select(relevance ? [columns, relevance] : [columns])
@@ -185,6 +186,7 @@ function pageStatement(em: EntityManager, query: ProductPageQuery): RenderedStat
       .orderBy(sort.orderBy())
       .limit(query.readsMore ? page.size + 1 : page.size)
       .getKnexQuery()
+      .joinRaw(withCategory.join)
       .toSQL();
   });
 }

@@ -18,11 +18,17 @@ export const productColumns = (p: string): string => productReadModel.columns(p)
 /** The product's category, read in the same statement: a lookup or a list is one round trip. */
 const productCategory = categoryReadModel.joined('category');
 
-/** A product row with its category's columns (null without one): productAndCategoryColumns. */
+/** A product row with its category's columns (null without one): productAndCategory. */
 export type ProductAndCategoryRow = ProductRow & JoinedRow<'category', CategoryRow>;
 
-export const productAndCategoryColumns = (p: string): string =>
-  `${productColumns(p)}, ${productCategory.columns(`${p}.${productReadModel.column('categoryId')}`)}`;
+/**
+ * A product (aliased `p`) with its category: the select list, and the join it reads the category
+ * through (`… from product p ${join}`).
+ */
+export const productAndCategory = (p: string): { columns: string; join: string } => ({
+  columns: `${productColumns(p)}, ${productCategory.columns}`,
+  join: productCategory.join(`${p}.${productReadModel.column('categoryId')}`),
+});
 
 /** The category read along with a product; null without one. */
 export const categoryOfProductRow = productCategory.read;
