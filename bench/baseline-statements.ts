@@ -44,7 +44,7 @@ export const W2_SCOPE = productListScope(null, DEFAULT_PRODUCT_ORDER, null, null
 export const W2: BaselineStatement = {
   name: 'w2',
   text: `select p.id, p.sku, p.name, p.price, p.review_count, c.name,
-                (extract(epoch from p.created_at) * 1000)::bigint
+                round(date_part('epoch', p.created_at) * 1000)::bigint
            from (select id, sku, name, price, review_count, created_at, category_id from product
                   order by created_at desc, id desc limit $1 + 1) p
            left join category c on c.id = p.category_id

@@ -5,6 +5,7 @@ import { createCategory, createProduct, createReviews } from '../../test/support
 import { startTestServer, type TestServer } from '../../test/support/server';
 import { buildCatalogSchema } from '../graphql/schema';
 import { selectRows } from '../shared/sql';
+import { epochMillis } from '../shared/timestamp';
 import type { Category } from './category/category.entity';
 import { categoryReadModel } from './category/category.view';
 import type { Product } from './product/product.entity';
@@ -110,5 +111,29 @@ describe('a product read with its category', () => {
       [uncategorised.id],
     );
     expect(categoryOfProductRow(row!)).toBeNull();
+  });
+});
+
+describe('a timestamp read as epoch milliseconds', () => {
+  it('is the exact millisecond, whatever the date', async () => {
+    // Whole seconds, the last millisecond of one, before 1970, and far ahead: a rounding slip
+    // in float8 would show as one millisecond off.
+    const instants = [
+      '2026-12-04T23:59:59.999Z',
+      '2026-12-05T00:00:00.000Z',
+      '2026-03-01T12:34:56.001Z',
+      '1969-12-31T23:59:59.999Z',
+      '1900-01-01T00:00:00.005Z',
+      '9999-12-31T23:59:59.999Z',
+      // and many milliseconds of this century (several land just under a whole number in float8)
+      ...Array.from({ length: 2000 }, (_, i) => new Date(1.7e12 + i * 86_400_007).toISOString()),
+    ];
+    const rows = await selectRows<{ at: string; ms: number }>(
+      server.orm.em.fork(),
+      `select at::text, ${epochMillis('at')} as ms
+         from unnest(?::timestamptz(3)[]) with ordinality as t(at, n) order by n`,
+      [`{${instants.join(',')}}`],
+    );
+    expect(rows.map((row) => new Date(row.ms).toISOString())).toEqual(instants);
   });
 });

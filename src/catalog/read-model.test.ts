@@ -68,8 +68,8 @@ describe('ReadModel', () => {
   it('selects each column under its property name, timestamps as epoch milliseconds', () => {
     expect(books.columns('b')).toBe(
       'b.id, b.title, b.page_count as "pageCount", b.shelf_id as "shelfId", ' +
-        '(extract(epoch from b.created_at) * 1000)::float8 as "createdAt", ' +
-        '(extract(epoch from b.archived_at) * 1000)::float8 as "archivedAt"',
+        `round(date_part('epoch', b.created_at) * 1000) as "createdAt", ` +
+        `round(date_part('epoch', b.archived_at) * 1000) as "archivedAt"`,
     );
   });
 

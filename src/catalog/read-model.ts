@@ -153,7 +153,7 @@ export class ReadModel<
    * `<prefix><Key>` (`categorySlug`); the key is the other row's `<prefix>Id`, and `read` makes
    * the view of them, null when that key is null. A join, not a scalar subquery per column: for
    * a page of 51 products PostgreSQL spent twice the CPU on two subqueries per row
-   * (docs/performance.md#rendered-statements).
+   * (docs/performance.md#postgresqls-cpu-per-request).
    */
   joined<P extends string>(
     prefix: P,

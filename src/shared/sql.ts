@@ -226,7 +226,7 @@ export class FixedStatement {
  * more. PostgreSQL's generic plan for `= any($1)` guesses ten rows, so it never looks as cheap as
  * a one-row custom plan and the batch form is planned again at every execution: 0.18 ms of its
  * CPU for a product by id, against 0.07 ms for `= $1`, which it plans once per connection
- * (docs/performance.md#prepared-statements). A lookup by id is most often a batch of one.
+ * (docs/performance.md#postgresqls-cpu-per-request). A lookup by id is most often a batch of one.
  */
 export class ByIdStatement {
   private readonly one: FixedStatement;
