@@ -101,7 +101,7 @@ export async function selectRows<T>(
     }
   } catch (error) {
     if (departure?.reason && (cancelled || error === departure.reason)) throw departure.reason;
-    retryOn = recoveryConflictFallback(em, error);
+    retryOn = fallbackForFailedRead(em, error);
     if (!retryOn) throw em.getDriver().convertException(error as Error);
   } finally {
     stopWatching?.();
@@ -146,7 +146,7 @@ export function retryReplicaReadsOn(replica: EntityManager, fallback: ReplicaFal
       } catch (error) {
         const departure = departures.get(replica);
         if (departure?.reason || !(error instanceof DriverException)) throw error;
-        const retryOn = recoveryConflictFallback(replica, error);
+        const retryOn = fallbackForFailedRead(replica, error);
         if (!retryOn) throw error;
         return onPrimary(retryOn, (primary) =>
           (primary as unknown as typeof methods)[name]!(...args),
@@ -168,10 +168,11 @@ async function onPrimary<T>(
 }
 
 /**
- * Where a failed replica read runs again: a recovery conflict (40001), the replica shutting
- * down or its connection lost. Not a statement timeout (57014): the primary would time out too.
+ * Where a read that failed on a replica runs again (undefined when `em` is not a replica's): any
+ * failure there — a recovery conflict (40001), the replica shutting down, its connection lost —
+ * but a statement timeout (57014), which the primary would hit too.
  */
-function recoveryConflictFallback(em: EntityManager, error: unknown): ReplicaFallback | undefined {
+function fallbackForFailedRead(em: EntityManager, error: unknown): ReplicaFallback | undefined {
   if ((error as { code?: unknown }).code === QUERY_CANCELED) return undefined;
   return fallbacks.get(em);
 }

@@ -149,7 +149,7 @@ describeWithDebian(['pgbouncer'], 'PgBouncer 1.18, transaction mode', () => {
 
   /**
    * Two connections of the app's pool, one server connection behind PgBouncer: each pg client
-   * believes it has not prepared `products_by_id` yet, so the second one's Parse meets the
+   * believes it has not prepared `products_by_id_one` yet, so the second one's Parse meets the
    * first one's statement on the shared server connection.
    */
   describe.each([
@@ -195,7 +195,7 @@ describeWithDebian(['pgbouncer'], 'PgBouncer 1.18, transaction mode', () => {
       if (prepared === 'true') {
         expect(onSecond.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
         expect(logLines.join('\n')).toContain(
-          'prepared statement \\"products_by_id\\" already exists',
+          'prepared statement \\"products_by_id_one\\" already exists',
         );
       } else {
         expect(onSecond).toMatchObject({ data: { product: { name: 'Saw' } } });
