@@ -408,7 +408,17 @@ async function main(): Promise<void> {
         const peerTargets = peers.flatMap(({ name, url, pid, peer }): Target[] => {
           const document = peer!.documents[workload.name];
           return document
-            ? [{ name, url, pid, requests: peerRequests(workload, document), slots: [], ticks: 0, databaseTicks: 0 }]
+            ? [
+                {
+                  name,
+                  url,
+                  pid,
+                  requests: peerRequests(workload, document),
+                  slots: [],
+                  ticks: 0,
+                  databaseTicks: 0,
+                },
+              ]
             : [];
         });
         const targets = [baseline, graphql, ...peerTargets];

@@ -115,7 +115,9 @@ describe('docker-compose.yml', () => {
   it('closes idle upstream connections before a stopping instance gives up waiting for them', () => {
     const conf = readFileSync('deploy/nginx/default.conf', 'utf8');
     const keepAlive = /^\s*keepalive_timeout (\d+)s;/m.exec(conf);
-    const grace = /IDLE_CONNECTIONS_GRACE_MS = ([\d_]+);/.exec(readFileSync('src/server.ts', 'utf8'));
+    const grace = /IDLE_CONNECTIONS_GRACE_MS = ([\d_]+);/.exec(
+      readFileSync('src/server.ts', 'utf8'),
+    );
     expect(keepAlive).not.toBeNull();
     expect(Number(keepAlive![1]) * 1000).toBeLessThan(Number(grace![1]!.replace(/_/g, '')));
   });

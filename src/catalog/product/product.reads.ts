@@ -27,11 +27,7 @@ import {
 import { ProductSort } from './product.ordering';
 import { resolveSearch, searchCondition, type ProductSearch } from './product.search';
 import { productViews } from './product.loaders';
-import {
-  productAndCategory,
-  type ProductAndCategoryRow,
-  type ProductView,
-} from './product.view';
+import { productAndCategory, type ProductAndCategoryRow, type ProductView } from './product.view';
 
 const MAX_TEXT_FILTER = 200;
 
