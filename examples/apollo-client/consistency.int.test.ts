@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProduct } from '../../test/support/factories';
-import { startStreamingPair, type StreamingPair } from '../../test/support/replica';
-import { startTestServer, type TestServer } from '../../test/support/server';
+import {
+  startReplicatedServer,
+  type ReplicatedServer,
+  type StreamingPair,
+} from '../../test/support/replica';
+import type { TestServer } from '../../test/support/server';
 import { renameProduct } from './src/catalog';
 import { createCatalogClient } from './src/client';
 import { ConsistencyLink } from './src/consistency-link';
@@ -11,20 +15,17 @@ import { ProductByIdDocument } from './src/generated/graphql';
 describe('the Apollo Client example with read replicas', () => {
   let pair: StreamingPair;
   let server: TestServer;
+  let replicated: ReplicatedServer | undefined;
   let productId: string;
 
   beforeAll(async () => {
-    pair = await startStreamingPair();
-    server = await startTestServer({
-      database: { url: pair.primaryUrl },
-      env: { DATABASE_REPLICA_URLS: pair.replicaUrl, CONSISTENCY_WAIT_MS: '100' },
-    });
+    replicated = await startReplicatedServer({ env: { CONSISTENCY_WAIT_MS: '100' } });
+    ({ pair, server } = replicated);
     productId = String((await createProduct(server.orm, { name: 'Walnut desk' })).id);
     await pair.caughtUp();
   });
   afterAll(async () => {
-    await server?.close();
-    await pair?.stop();
+    await replicated?.close();
   });
 
   const client = (consistency: ConsistencyLink, token?: string) =>

@@ -7,7 +7,9 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { initOrm, prepareDatabase } from '../../src/db/database';
 import { embeddedDatabaseUrl } from '../../src/db/embedded-postgres';
+import type { Tracing } from '../../src/observability/tracing/tracing';
 import { adminQuery, freePort } from '../global-setup';
+import { startTestServer, type TestServer } from './server';
 
 /**
  * A primary (embedded PostgreSQL 18, migrated) and a streaming replica of it, made without any
@@ -287,4 +289,47 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A test server (startTestServer) over a streaming pair of its own. */
+export interface ReplicatedServer {
+  pair: StreamingPair;
+  server: TestServer;
+  /** Closes the server, then stops the pair (its primary started again first, if stopped). */
+  close(): Promise<void>;
+}
+
+/**
+ * A streaming pair and a server over it: the primary is its database, the replica its
+ * DATABASE_REPLICA_URLS; `env` and `tracing` as startTestServer takes them. If the server does
+ * not start, the pair is stopped before the error is thrown.
+ */
+export async function startReplicatedServer(
+  options: {
+    env?: Record<string, string>;
+    tracing?: Tracing;
+    replicaSettings?: string[];
+  } = {},
+): Promise<ReplicatedServer> {
+  const pair = await startStreamingPair({ replicaSettings: options.replicaSettings });
+  let server: TestServer;
+  try {
+    server = await startTestServer({
+      database: { url: pair.primaryUrl },
+      env: { DATABASE_REPLICA_URLS: pair.replicaUrl, ...options.env },
+      tracing: options.tracing,
+    });
+  } catch (error) {
+    await pair.stop();
+    throw error;
+  }
+  return {
+    pair,
+    server,
+    close: async () => {
+      await pair.startPrimary(); // a test may have stopped it: the server's pool closes cleanly
+      await server.close();
+      await pair.stop();
+    },
+  };
 }

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Product } from '../../catalog/product/product.entity';
 import { createProduct } from '../../../test/support/factories';
-import { startStreamingPair, until, type StreamingPair } from '../../../test/support/replica';
-import { startTestServer, type TestServer } from '../../../test/support/server';
+import {
+  startReplicatedServer,
+  until,
+  type ReplicatedServer,
+  type StreamingPair,
+} from '../../../test/support/replica';
+import type { TestServer } from '../../../test/support/server';
 
 /**
  * The primary down while a replica is up (docs/operations.md#the-primary-down-with-replicas):
@@ -13,24 +18,20 @@ import { startTestServer, type TestServer } from '../../../test/support/server';
 describe('the primary down, a replica up', () => {
   let pair: StreamingPair;
   let server: TestServer;
+  let replicated: ReplicatedServer | undefined;
   let admin: string;
   let product: Product;
 
   beforeAll(async () => {
-    pair = await startStreamingPair();
-    server = await startTestServer({
-      database: { url: pair.primaryUrl },
-      env: { DATABASE_REPLICA_URLS: pair.replicaUrl, DATABASE_REPLICA_CHECK_MS: '100' },
-    });
+    replicated = await startReplicatedServer({ env: { DATABASE_REPLICA_CHECK_MS: '100' } });
+    ({ pair, server } = replicated);
     admin = await server.token({ sub: 'admin', roles: ['admin'] });
     product = await createProduct(server.orm, { name: 'Sieve' });
     await pair.caughtUp();
     await until(async () => (await ready()).body.status === 'ok', 'the instance to be ready');
   });
   afterAll(async () => {
-    await pair?.startPrimary(); // the server's pool closes cleanly either way
-    await server?.close();
-    await pair?.stop();
+    await replicated?.close();
   });
 
   const ready = async () => {

@@ -4,8 +4,12 @@ import pino from 'pino';
 import { createContext } from '../../graphql/context';
 import { selectRows } from '../../shared/sql';
 import { createProduct } from '../../../test/support/factories';
-import { startStreamingPair, type StreamingPair } from '../../../test/support/replica';
-import { startTestServer, type TestServer } from '../../../test/support/server';
+import {
+  startReplicatedServer,
+  type ReplicatedServer,
+  type StreamingPair,
+} from '../../../test/support/replica';
+import type { TestServer } from '../../../test/support/server';
 import { replicasOf } from './targets';
 
 /**
@@ -15,21 +19,20 @@ import { replicasOf } from './targets';
 describe('a recovery conflict on a replica', () => {
   let pair: StreamingPair;
   let server: TestServer;
+  let replicated: ReplicatedServer | undefined;
   let productId: number;
 
   beforeAll(async () => {
     // Conflicting reads are cancelled at once instead of after 30 s.
-    pair = await startStreamingPair({ replicaSettings: ['max_standby_streaming_delay = 0'] });
-    server = await startTestServer({
-      database: { url: pair.primaryUrl },
-      env: { DATABASE_REPLICA_URLS: pair.replicaUrl },
+    replicated = await startReplicatedServer({
+      replicaSettings: ['max_standby_streaming_delay = 0'],
     });
+    ({ pair, server } = replicated);
     productId = (await createProduct(server.orm, { name: 'Lantern' })).id;
     await pair.caughtUp();
   });
   afterAll(async () => {
-    await server?.close();
-    await pair?.stop();
+    await replicated?.close();
   });
 
   it('runs the read again on the primary instead of failing it', async () => {

@@ -1,32 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Product } from '../../catalog/product/product.entity';
 import { createProduct } from '../../../test/support/factories';
-import { startStreamingPair, until, type StreamingPair } from '../../../test/support/replica';
+import {
+  startReplicatedServer,
+  until,
+  type ReplicatedServer,
+  type StreamingPair,
+} from '../../../test/support/replica';
 import { metricsText } from '../../../test/support/metrics';
-import { startTestServer, type TestServer } from '../../../test/support/server';
+import type { TestServer } from '../../../test/support/server';
 
 /** A replica down or too far behind leaves the rotation, and comes back when well again. */
 describe('replica health', () => {
   let pair: StreamingPair;
   let server: TestServer;
+  let replicated: ReplicatedServer | undefined;
   let product: Product;
 
   beforeAll(async () => {
-    pair = await startStreamingPair();
-    server = await startTestServer({
-      database: { url: pair.primaryUrl },
+    replicated = await startReplicatedServer({
       env: {
-        DATABASE_REPLICA_URLS: pair.replicaUrl,
         DATABASE_REPLICA_CHECK_MS: '100',
         DATABASE_REPLICA_MAX_LAG_MS: '500',
       },
     });
+    ({ pair, server } = replicated);
     product = await createProduct(server.orm, { name: 'Teapot' });
     await pair.caughtUp();
   });
   afterAll(async () => {
-    await server?.close();
-    await pair?.stop();
+    await replicated?.close();
   });
 
   const ready = async () => {

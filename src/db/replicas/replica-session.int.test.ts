@@ -7,8 +7,13 @@ import { Product } from '../../catalog/product/product.entity';
 import { createContext, endSession, type Context } from '../../graphql/context';
 import { selectRows } from '../../shared/sql';
 import { createCategory, createProduct } from '../../../test/support/factories';
-import { startStreamingPair, until, type StreamingPair } from '../../../test/support/replica';
-import { startTestServer, type TestServer } from '../../../test/support/server';
+import {
+  startReplicatedServer,
+  until,
+  type ReplicatedServer,
+  type StreamingPair,
+} from '../../../test/support/replica';
+import type { TestServer } from '../../../test/support/server';
 import { parseLsn } from './lsn';
 import { replicasOf } from './targets';
 
@@ -20,16 +25,14 @@ import { replicasOf } from './targets';
 describe('a request session with a replica', () => {
   let pair: StreamingPair;
   let server: TestServer;
+  let replicated: ReplicatedServer | undefined;
   let admin: string;
   let product: Product;
   let category: Category;
 
   beforeAll(async () => {
-    pair = await startStreamingPair();
-    server = await startTestServer({
-      database: { url: pair.primaryUrl },
-      env: { DATABASE_REPLICA_URLS: pair.replicaUrl, DATABASE_REPLICA_CHECK_MS: '100' },
-    });
+    replicated = await startReplicatedServer({ env: { DATABASE_REPLICA_CHECK_MS: '100' } });
+    ({ pair, server } = replicated);
     admin = await server.token({ sub: 'admin', roles: ['admin'] });
     category = await createCategory(server.orm, { name: 'Kitchen' });
     product = await createProduct(server.orm, { name: 'Whisk', category });
@@ -37,8 +40,7 @@ describe('a request session with a replica', () => {
   });
   afterAll(async () => {
     jest.restoreAllMocks();
-    await server?.close();
-    await pair?.stop();
+    await replicated?.close();
   });
 
   describe('forks', () => {

@@ -3,7 +3,11 @@ import { createHmac } from 'node:crypto';
 import type { Category } from '../../catalog/category/category.entity';
 import type { Product } from '../../catalog/product/product.entity';
 import { createCategory, createProducts } from '../../../test/support/factories';
-import { startStreamingPair, type StreamingPair } from '../../../test/support/replica';
+import {
+  startReplicatedServer,
+  type ReplicatedServer,
+  type StreamingPair,
+} from '../../../test/support/replica';
 import { startTestServer, type TestServer } from '../../../test/support/server';
 import { ConsistencyTokens, consistencySecret } from './consistency-token';
 
@@ -17,21 +21,18 @@ const WAIT_MS = 3000;
 describe('read replicas', () => {
   let pair: StreamingPair;
   let server: TestServer;
+  let replicated: ReplicatedServer | undefined;
   let admin: string;
   let category: Category;
   let products: Product[];
 
   beforeAll(async () => {
-    pair = await startStreamingPair();
-    server = await startTestServer({
-      database: { url: pair.primaryUrl },
-      env: { DATABASE_REPLICA_URLS: pair.replicaUrl, CONSISTENCY_WAIT_MS: String(WAIT_MS) },
-    });
+    replicated = await startReplicatedServer({ env: { CONSISTENCY_WAIT_MS: String(WAIT_MS) } });
+    ({ pair, server } = replicated);
     admin = await server.token({ sub: 'admin', roles: ['admin'] });
   });
   afterAll(async () => {
-    await server?.close();
-    await pair?.stop();
+    await replicated?.close();
   });
 
   beforeEach(async () => {

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createCategory, createProduct } from '../../../test/support/factories';
-import { startStreamingPair, type StreamingPair } from '../../../test/support/replica';
+import {
+  startReplicatedServer,
+  type ReplicatedServer,
+  type StreamingPair,
+} from '../../../test/support/replica';
 import { countStatements } from '../../../test/support/sql-counter';
 import { startTestServer, type TestServer } from '../../../test/support/server';
 import { createTracing } from './tracing';
@@ -159,18 +163,16 @@ describe('tracing with a replica', () => {
   const exporter = new InMemorySpanExporter();
   let pair: StreamingPair;
   let server: TestServer;
+  let replicated: ReplicatedServer | undefined;
 
   beforeAll(async () => {
-    pair = await startStreamingPair();
-    server = await startTestServer({
-      database: { url: pair.primaryUrl },
-      env: { DATABASE_REPLICA_URLS: pair.replicaUrl },
+    replicated = await startReplicatedServer({
       tracing: createTracing({ serviceName: 'test', exporter }),
     });
+    ({ pair, server } = replicated);
   });
   afterAll(async () => {
-    await server?.close();
-    await pair?.stop();
+    await replicated?.close();
   });
 
   it('names the target that ran each statement, and whether a consistency token sent it there', async () => {
