@@ -4,15 +4,15 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import pino from 'pino';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import {
+  benchServerEnv,
   CLOCK_TICKS,
   cpuTicks,
   freePort,
   graphqlRequests,
   median,
   start,
+  startBenchDatabase,
   startTraceSink,
   waitFor,
 } from './harness';
@@ -110,28 +110,14 @@ async function main(): Promise<void> {
   chmodSync(work, 0o755);
   const treeA = join(work, 'a');
   const sink = tracing ? await startTraceSink() : undefined;
-  let database: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+  let database: Awaited<ReturnType<typeof startBenchDatabase>> | undefined;
   const builds: Build[] = [];
   try {
     const commit = checkout(revision, treeA);
     log(`building A (${revision} = ${commit}) and B (the working tree)…`);
     buildServer(treeA);
     buildServer('.');
-    database = await startEmbeddedPostgres({
-      dir: join(work, 'postgres'),
-      port: await freePort(),
-      database: 'bench',
-      logger: pino({ level: 'warn' }),
-    });
-    const env = (port: number) => ({
-      NODE_ENV: 'production',
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
-      DATABASE_URL: database!.url,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-    });
+    database = await startBenchDatabase();
     // B first: the newer tree migrates the database; A then finds it migrated.
     const b: Build = {
       name: `B (working tree${tracing ? ', tracing on' : ''})`,
@@ -146,7 +132,7 @@ async function main(): Promise<void> {
         build === b && sink ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url } : undefined;
       build.child = start(
         productionServerArgs(build.dir),
-        { ...env(port), ...tracingEnv },
+        { ...benchServerEnv(database.url, port), ...tracingEnv },
         build.dir,
       );
       builds.push(build);

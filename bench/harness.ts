@@ -1,9 +1,13 @@
 import type autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import pino from 'pino';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { graphqlBody, type Workload } from './workloads';
 
 /** What the benchmarks share (bench/run.ts, bench/ab.ts): processes, the catalog, the load. */
@@ -33,6 +37,47 @@ export async function stopChildren(children: ChildProcess[]): Promise<void> {
         new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
     ),
   );
+}
+
+/** The JWT secret every bench server is started with (run.ts signs W4's admin token with it). */
+export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-42';
+
+/** A GraphQL server as the benchmarks start it: production mode, quiet, on loopback at `port`. */
+export function benchServerEnv(databaseUrl: string, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET: BENCH_SECRET,
+    DATABASE_URL: databaseUrl,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+  };
+}
+
+/** An embedded PostgreSQL of the bench's own (database `bench`), in a folder stop() removes. */
+export async function startBenchDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'catalog-bench-'));
+  chmodSync(dir, 0o755); // the postgres user must enter it
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const embedded = await startEmbeddedPostgres({
+      dir: join(dir, 'postgres'),
+      port: await freePort(),
+      database: 'bench',
+      logger: pino({ level: 'warn' }),
+    });
+    return {
+      url: embedded.url,
+      stop: async () => {
+        await embedded.stop();
+        remove();
+      },
+    };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
 
 export async function waitFor(url: string): Promise<void> {

@@ -1,14 +1,10 @@
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
-import pino from 'pino';
 import { signToken } from '../src/auth/sign-token';
 import { loadConfig } from '../src/config';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { loadCatalog } from './catalog';
 import { machineSpeedMicros } from './machine-speed';
 import { checkBaselinePlans } from './plans';
@@ -22,6 +18,8 @@ import {
   type PeerDocument,
 } from './peers/peers';
 import {
+  BENCH_SECRET,
+  benchServerEnv,
   CLOCK_TICKS,
   cpuTicks,
   CYCLE,
@@ -34,6 +32,7 @@ import {
   nextWrite,
   round2,
   start,
+  startBenchDatabase,
   startTraceSink,
   stopChildren,
   waitFor,
@@ -61,7 +60,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TIMED = WORKLOADS.filter(
   (w) => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(w.name),
 );
-const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-42';
 const CONNECTIONS = [10, 50];
 const WITH_PEERS = process.argv.includes('--peers');
 /** `BENCH_TRACING=1`: the server exports its spans (OTLP over HTTP) to a sink in this process. */
@@ -271,16 +269,7 @@ async function replicasCaughtUp(primaryUrl: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'catalog-bench-'));
-  chmodSync(dataDir, 0o755);
-  const embedded = process.env.BENCH_DATABASE_URL
-    ? null
-    : await startEmbeddedPostgres({
-        dir: join(dataDir, 'postgres'),
-        port: await freePort(),
-        database: 'bench',
-        logger: pino({ level: 'warn' }),
-      });
+  const embedded = process.env.BENCH_DATABASE_URL ? null : await startBenchDatabase();
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? embedded!.url;
   const [serverPort, baselinePort] = [await freePort(), await freePort()];
   const serverUrl = `http://127.0.0.1:${serverPort}`;
@@ -294,13 +283,7 @@ async function main(): Promise<void> {
     buildServer();
     if (WITH_TRACING) traceSink = await startTraceSink();
     const serverEnv = {
-      NODE_ENV: 'production',
-      JWT_SECRET: BENCH_SECRET,
-      DATABASE_URL: databaseUrl,
-      SEED_DEMO: 'false',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(serverPort),
+      ...benchServerEnv(databaseUrl, serverPort),
       // Streaming replicas of BENCH_DATABASE_URL, for the figure with replicas configured.
       ...(process.env.BENCH_REPLICA_URLS && {
         DATABASE_REPLICA_URLS: process.env.BENCH_REPLICA_URLS,
@@ -561,7 +544,6 @@ async function main(): Promise<void> {
     await stopChildren(children);
     traceSink?.server.close();
     await embedded?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

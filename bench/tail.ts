@@ -1,12 +1,16 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { loadCatalog } from './catalog';
-import { freePort, median, stopChildren, waitFor } from './harness';
+import {
+  benchServerEnv,
+  freePort,
+  median,
+  startBenchDatabase,
+  stopChildren,
+  waitFor,
+} from './harness';
 import { machineSpeedMicros } from './machine-speed';
 import { buildServer, productionServerArgs } from './server-command';
 import { graphqlBody, WORKLOADS } from './workloads';
@@ -107,14 +111,7 @@ function tailShare(responses: [number, number][], p99: number): string {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'catalog-tail-'));
-  chmodSync(dataDir, 0o755);
-  const embedded = await startEmbeddedPostgres({
-    dir: join(dataDir, 'postgres'),
-    port: await freePort(),
-    database: 'bench',
-    logger: pino({ level: 'warn' }),
-  });
+  const embedded = await startBenchDatabase();
   const children: ChildProcess[] = [];
   const start = (args: string[], env: Record<string, string>, logFile?: string) => {
     const out = logFile ? openSync(logFile, 'w') : 'ignore';
@@ -137,16 +134,7 @@ async function main(): Promise<void> {
       const args = productionServerArgs();
       start(
         [...args.slice(0, -1), ...(variant.flags ?? []), ...args.slice(-1)],
-        {
-          NODE_ENV: 'production',
-          JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
-          DATABASE_URL: embedded.url,
-          SEED_DEMO: 'false',
-          LOG_LEVEL: 'warn',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          ...variant.env,
-        },
+        { ...benchServerEnv(embedded.url, port), ...variant.env },
         process.env.TAIL_LOGS && join(process.env.TAIL_LOGS, `${variant.name}.log`),
       );
       await waitFor(`${url}/health/ready`); // the first one migrates
@@ -255,7 +243,6 @@ async function main(): Promise<void> {
   } finally {
     await stopChildren(children);
     await embedded.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
