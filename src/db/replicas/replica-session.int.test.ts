@@ -85,27 +85,25 @@ describe('a request session with a replica', () => {
     });
   });
 
-  it('drops the session with the request: reading it after the end throws', async () => {
-    const context = createContext(
+  /** A request's context as the server makes it with replicas: its session not forked yet. */
+  const routedContext = async (id: string) =>
+    createContext(
       server.orm,
-      { id: 'r0', log: pino({ level: 'silent' }) },
+      { id, log: pino({ level: 'silent' }) },
       null,
       undefined,
       await replicasOf(server.orm)!.session(undefined),
     );
+
+  it('drops the session with the request: reading it after the end throws', async () => {
+    const context = await routedContext('r0');
     await context.route(OperationTypeNode.QUERY);
     expect(await context.em.count(Category, {})).toBeGreaterThan(0);
     endSession(context);
     expect(() => context.em).toThrow('This request has ended');
     expect(() => context.loaders).toThrow('This request has ended');
     // Never made before the end (a mutation's session on the primary): not made after it either.
-    const unused = createContext(
-      server.orm,
-      { id: 'r0b', log: pino({ level: 'silent' }) },
-      null,
-      undefined,
-      await replicasOf(server.orm)!.session(undefined),
-    );
+    const unused = await routedContext('r0b');
     endSession(unused);
     expect(() => unused.em).toThrow('This request has ended');
   });
@@ -123,13 +121,7 @@ describe('a request session with a replica', () => {
         'select pg_current_wal_insert_lsn()::text as lsn',
       );
       primaryPosition = parseLsn(row!.lsn)!;
-      context = createContext(
-        server.orm,
-        { id: 'r1', log: pino({ level: 'silent' }) },
-        null,
-        undefined,
-        await replicasOf(server.orm)!.session(undefined),
-      );
+      context = await routedContext('r1');
       await context.route(OperationTypeNode.QUERY);
       expect(context.routing?.target.name).toBe('replica1');
       // Pinned: what the replica says, and the position it vouches for, below the primary's.
