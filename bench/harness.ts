@@ -10,7 +10,7 @@ import pino from 'pino';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { graphqlBody, type Workload } from './workloads';
 
-/** What the benchmarks share (bench/run.ts, bench/ab.ts): processes, the catalog, the load. */
+/** What the benchmarks share (run.ts, ab.ts, tail.ts, soak-server.ts): processes, catalog, load. */
 
 export const freePort = () =>
   new Promise<number>((resolve) => {
