@@ -33,6 +33,8 @@ interface Variant {
 }
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+/** As bench/run.ts: servers warmed this long first, so the slots see them settled. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.TAIL_CONNECTIONS ?? 50);
 const WORKLOAD = WORKLOADS.find((w) => w.name === (process.env.TAIL_WORKLOAD ?? 'W1'))!;
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
       return { result, responses };
     };
     log(`machine speed ${machineSpeedMicros()} µs; ${WORKLOAD.name} @${CONNECTIONS}, warm-up…`);
-    for (const target of targets) await load(target, 3);
+    for (const target of targets) await load(target, WARMUP_SECONDS);
     for (let round = 0; round < ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const target of order) {
