@@ -41,6 +41,8 @@ export interface App {
   readiness: Readiness;
   metrics: Metrics;
   operationGate: OperationGate;
+  /** Light compiled queries' lane (GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS). */
+  lightOperationGate: OperationGate | undefined;
   /** GRAPHQL_SHADOW_EXECUTION: where compiled runs differed from graphql-js (tests take them). */
   shadowMismatches: ShadowMismatch[];
   /**
@@ -95,7 +97,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await http.register(healthPlugin, { orm, readiness });
 
-  const { apollo, operationGate, shadowMismatches } = http.graphql;
+  const { apollo, operationGate, lightOperationGate, shadowMismatches } = http.graphql;
   return {
     http,
     metricsHttp: http.metricsHttp,
@@ -103,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     readiness,
     metrics: http.metrics,
     operationGate,
+    lightOperationGate,
     shadowMismatches,
     close: async () => {
       await http.graphql.close();

@@ -124,6 +124,13 @@ const EnvSchema = z.object({
    * a database that is far away (higher round-trip time).
    */
   GRAPHQL_MAX_CONCURRENT_OPERATIONS: positiveInt.max(10_000).default(6),
+  /**
+   * Light queries (a lookup by id with its relations: estimated cost ≤ 20) answered by the fast
+   * path run in a lane of their own, this many at once, so they neither wait behind deep queries
+   * nor leave the event loop idle while a few wait on round trips
+   * (docs/performance.md#operation-gate). 0: no lane, every operation takes a turn above.
+   */
+  GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS: z.coerce.number().int().min(0).max(10_000).default(48),
   /** How long an operation may wait for its turn before it gets SERVICE_UNAVAILABLE (503). */
   GRAPHQL_MAX_QUEUE_WAIT_MS: positiveInt.default(5000),
   /**

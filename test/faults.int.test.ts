@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config';
 import { poolStats } from '../src/db/pool-stats';
 import { startServer } from '../src/server';
 import { createTestDatabase } from './support/database';
-import { createProduct } from './support/factories';
+import { createCategory, createProduct } from './support/factories';
 import { freePort } from './global-setup';
 import { startTestServer, type TestServer } from './support/server';
 import { TcpProxy } from './support/tcp-proxy';
@@ -256,6 +256,51 @@ describe('slow statements and vanishing clients', () => {
     );
     expect(answers.every((a) => a.errors === undefined)).toBe(true);
     expect({ active: gate.active, waiting: gate.waiting }).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('runs light compiled queries in a lane of their own, GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS at once', async () => {
+    await server?.close();
+    server = await startTestServer({
+      env: {
+        GRAPHQL_MAX_CONCURRENT_OPERATIONS: '1',
+        GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS: '1',
+        GRAPHQL_COMPILE_AFTER: '1',
+      },
+    });
+    const { operationGate: gate, lightOperationGate: light } = server.app;
+    const product = await createProduct(server.orm, { category: await createCategory(server.orm) });
+    const lookup = 'query Lookup($id: ID!) { product(id: $id) { id name category { name } } }';
+    const variables = { id: String(product.id) };
+    // Priced over LIGHT_OPERATION_COST (a page of 10 products per category).
+    const deep = '{ categories { products(first: 10) { edges { node { id } } } } }';
+    // Compiled by their first run (Apollo's), answered by the fast path from then on.
+    for (const query of [lookup, deep]) {
+      expect((await server.gql(query, variables)).errors).toBeUndefined();
+    }
+    const release = await lockProducts();
+    const answers: Promise<{ errors?: unknown }>[] = [];
+    try {
+      answers.push(server.gql(deep));
+      expect(await eventually(() => gate.active === 1)).toBe(true);
+      // The main lane is full, the lookup is not behind it...
+      answers.push(server.gql(lookup, variables));
+      expect(await eventually(() => light!.active === 1)).toBe(true);
+      // ...and the light lane has its own limit.
+      answers.push(server.gql(lookup, variables));
+      expect(await eventually(() => light!.waiting === 1)).toBe(true);
+      // A light query Apollo answers (its first run: not compiled yet) takes a main turn.
+      answers.push(server.gql('{ product(id: "1") { id } }'));
+      expect(await eventually(() => gate.waiting === 1)).toBe(true);
+      expect({ active: light!.active, waiting: light!.waiting }).toEqual({ active: 1, waiting: 1 });
+    } finally {
+      await release();
+    }
+    for (const answer of await Promise.all(answers)) expect(answer.errors).toBeUndefined();
+    const lanes = [gate, light!].map((g) => ({ active: g.active, waiting: g.waiting }));
+    expect(lanes).toEqual([
+      { active: 0, waiting: 0 },
+      { active: 0, waiting: 0 },
+    ]);
   });
 
   it('keeps a turn until the operation has ended, even after its client left', async () => {

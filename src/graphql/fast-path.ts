@@ -1,14 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FormattedExecutionResult } from 'graphql';
 import Negotiator from 'negotiator';
+import type { CompiledOperation } from './compiled-execution';
 import type { Context } from './context';
 import type { OperationPipeline } from './pipeline';
 
 export interface FastPathParts {
   /** The same pipeline Apollo runs through its adapter (pipeline.ts): every concern, once. */
   pipeline: OperationPipeline;
-  /** The request's context, made once per request: Apollo gets the same one if it takes over. */
-  context(request: FastifyRequest): Promise<Context>;
+  /**
+   * The request's context, made once per request: Apollo gets the same one if it takes over.
+   * `light`: its operation takes a turn in the light lane (operation-gate.ts).
+   */
+  context(request: FastifyRequest, light: boolean): Promise<Context>;
+  /** Whether a compiled operation with these variables is light (LIGHT_OPERATION_COST). */
+  light(compiled: CompiledOperation, variables: RequestedOperation['variables']): boolean;
 }
 
 /** What a POST body asks for, as Apollo reads it: a document by its text, or by its hash. */
@@ -76,7 +82,7 @@ export class GraphQLFastPath {
     if (!contentType) return;
     let context: Context;
     try {
-      context = await this.parts.context(request);
+      context = await this.parts.context(request, this.parts.light(compiled, requested.variables));
     } catch {
       return; // Apollo's context is this same failure, which it reports
     }

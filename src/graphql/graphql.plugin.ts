@@ -1,3 +1,4 @@
+import { OperationTypeNode } from 'graphql';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -33,7 +34,7 @@ import { GraphQLFastPath } from './fast-path';
 import { RedisPersistedQueryCache } from './persisted-query-store';
 import { formatError } from './format-error';
 import { queryLimits } from './limits';
-import { OperationGate } from './operation-gate';
+import { LIGHT_OPERATION_COST, OperationGate } from './operation-gate';
 import { QueryCost } from './query-cost';
 import { buildCatalogSchema } from './schema';
 import type { ShadowMismatch } from './shadow-execution';
@@ -63,6 +64,8 @@ declare module 'fastify' {
 export interface GraphQLEndpoint {
   apollo: ApolloServer<Context>;
   operationGate: OperationGate;
+  /** Light compiled queries' lane; none when GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS is 0. */
+  lightOperationGate: OperationGate | undefined;
   /** GRAPHQL_SHADOW_EXECUTION: where compiled runs differed from graphql-js (tests take them). */
   shadowMismatches: ShadowMismatch[];
   /**
@@ -114,7 +117,15 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     config.GRAPHQL_MAX_CONCURRENT_OPERATIONS,
     config.GRAPHQL_MAX_QUEUE_WAIT_MS,
   );
-  observeOperationGate(metrics, operationGate);
+  // Light compiled queries' own lane (operation-gate.ts, LIGHT_OPERATION_COST).
+  const lightOperationGate =
+    config.GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS > 0
+      ? new OperationGate(
+          config.GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS,
+          config.GRAPHQL_MAX_QUEUE_WAIT_MS,
+        )
+      : undefined;
+  observeOperationGate(metrics, operationGate, lightOperationGate);
   const shadowMismatches: ShadowMismatch[] = [];
   const compiledExecution = new CompiledExecution(
     schema,
@@ -145,12 +156,13 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     compiled: compiledExecution,
     persisted_queries: persistedQueries,
   });
+  const queryCost = new QueryCost(schema, config.GRAPHQL_MAX_COST);
   // Every per-operation concern, once: Apollo and the fast path both run them (pipeline.ts).
   const pipeline = new OperationPipeline(
     schema,
     compiledExecution,
     [
-      new QueryCost(schema, config.GRAPHQL_MAX_COST).concern,
+      queryCost.concern,
       new OperationReporter(metrics).concern,
       new SqlBudget(metrics.registry, { exposeInResponses: config.NODE_ENV === 'development' })
         .concern,
@@ -193,7 +205,7 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
   });
   await apollo.start();
 
-  const makeContext = async (request: FastifyRequest) => {
+  const makeContext = async (request: FastifyRequest, light: boolean) => {
     if (!readiness.databaseReady) {
       throw new ServiceUnavailableError('Starting up: the database is not ready yet', true);
     }
@@ -202,21 +214,35 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
     const departure = request.clientDeparture!;
     // Held until the operation has ended (the handler below gives it back), even when its
     // client has gone: work that cannot be cancelled still counts against the limit.
-    request.operationTurn = await operationGate.enter(departure);
+    const gate = light && lightOperationGate ? lightOperationGate : operationGate;
+    request.operationTurn = await gate.enter(departure);
     const routing = targets && (await targets.session(request.headers[CONSISTENCY_HEADER]));
     const context = createContext(orm, request, viewer, departure, routing);
     request.graphqlContext = context;
     tracing?.attach(context, request.headers);
     return context;
   };
-  const contextOf = (request: FastifyRequest) =>
-    (request.graphqlContextMade ??= makeContext(request));
-  const graphqlHandler = fastifyApolloHandler(apollo, { context: contextOf });
+  // Apollo's path takes a turn in the main lane: the operation is not costed before its context.
+  const contextOf = (request: FastifyRequest, light = false) =>
+    (request.graphqlContextMade ??= makeContext(request, light));
+  const graphqlHandler = fastifyApolloHandler(apollo, { context: (request) => contextOf(request) });
   // Plugins from outside (tests), or Apollo's usage reporting, must see every operation.
   const fastPath =
     options.apolloPlugins?.length || config.APOLLO_KEY
       ? null
-      : new GraphQLFastPath({ pipeline, context: contextOf });
+      : new GraphQLFastPath({
+          pipeline,
+          context: contextOf,
+          light: (compiled, variables) =>
+            !!lightOperationGate &&
+            compiled.operation.operation === OperationTypeNode.QUERY &&
+            queryCost.atMost(
+              LIGHT_OPERATION_COST,
+              compiled.document,
+              compiled.operation,
+              variables,
+            ),
+        });
   http.route<{ Reply: string }>({
     url: GRAPHQL_PATH,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -256,12 +282,13 @@ async function graphql(http: FastifyInstance, options: GraphQLPluginOptions): Pr
   http.decorate('graphql', {
     apollo,
     operationGate,
+    lightOperationGate,
     shadowMismatches,
     close: async () => {
       fastPath?.close(); // Apollo answers what still arrives while it drains, as it would
       await apollo.stop();
       // Operations whose clients left run on with no connection holding HTTP open.
-      await operationGate.idle();
+      await Promise.all([operationGate.idle(), lightOperationGate?.idle()]);
       if (persistedQueries instanceof RedisPersistedQueryCache) await persistedQueries.close();
     },
   } satisfies GraphQLEndpoint);

@@ -12,6 +12,17 @@ import { ServiceUnavailableError } from '../shared/errors';
  * library like p-limit has no deadline for a waiter and no way to leave the queue when the
  * client hangs up, which are the two things this needs.
  */
+/**
+ * The estimated cost (query-cost.ts) up to which a compiled query runs in the light lane
+ * (GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS): `product(id) { …5 fields… category { id name } }`
+ * is 9, a page of 5 ids 16; a page of 50 products is over 300. Such an operation is one or two
+ * short statements and a small answer: many at once neither interleave deep resolver trees nor
+ * hold much memory, and with only 6 at once the event loop idles while they all wait on
+ * PostgreSQL (W1 at 50 connections: 11 % more requests per second with 50 at once than with 6,
+ * docs/performance.md#operation-gate).
+ */
+export const LIGHT_OPERATION_COST = 20;
+
 export class OperationGate {
   private running = 0;
   private readonly queue = new Set<Waiter>(); // a Set keeps insertion order: FIFO

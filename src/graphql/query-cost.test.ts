@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildSchema, getOperationAST, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
+import { LIGHT_OPERATION_COST } from './operation-gate';
 import { QueryCost } from './query-cost';
 import { SCHEMA_FILE } from './schema';
 
@@ -67,5 +68,25 @@ describe('QueryCost', () => {
     expect(filter({ f: deep })).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(filter({ f: { inStock: true } })).toBeUndefined();
     expect(filter({ f: deep })).toBeUndefined();
+  });
+
+  it('tells whether an operation is priced at most a cost: the light lane takes W1, not a page of 50', () => {
+    const cost = new QueryCost(schema, 10_000);
+    const atMost = (query: string, variables: Record<string, unknown> = {}) => {
+      const document = parse(query);
+      return cost.atMost(LIGHT_OPERATION_COST, document, getOperationAST(document)!, variables);
+    };
+    const w1 =
+      'query ($id: ID!) { product(id: $id) { id sku name price stock category { id name } } }';
+    expect(atMost(w1, { id: '7' })).toBe(true); // 9
+    const page = 'query ($n: Int) { products(first: $n) { edges { node { id } } } }';
+    expect(atMost(page, { n: 5 })).toBe(true); // 16
+    expect(atMost(page, { n: 50 })).toBe(false); // the price follows the variables
+    expect(atMost('{ categories { id } }')).toBe(false); // 21: a list without a page size
+    // Not priced (a variable that does not coerce, a null condition): never light.
+    expect(atMost(page, { n: 'five' })).toBe(false);
+    expect(atMost('query ($s: Boolean) { product(id: 1) @skip(if: $s) { id } }', { s: null })).toBe(
+      false,
+    );
   });
 });

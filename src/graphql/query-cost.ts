@@ -37,22 +37,8 @@ export class QueryCost {
     if (!operation) return;
     // Introspection is bounded by the schema's size, not by data: tools must get it whole.
     if (isIntrospectionOnly(operation)) return;
-    const given = request.variables ?? {};
-    const key = this.costs.keyOf(document, operation, given);
-    let cost = key === undefined ? undefined : this.costs.get(document, key);
-    if (cost === undefined) {
-      // Priced with the values execution will run with (defaults applied, null kept as null);
-      // variables that do not coerce are refused here, as execution would refuse them.
-      const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], given);
-      if (coerced.errors) return refused(coerced.errors[0]);
-      try {
-        cost = operationCost(this.schema, document, operation, coerced.coerced);
-      } catch (error) {
-        // A null `if`, an argument that does not coerce: execution would fail on it too.
-        return refused(error);
-      }
-      if (key !== undefined) this.costs.set(document, key, cost);
-    }
+    const cost = this.price(document, operation, request.variables ?? {});
+    if (typeof cost !== 'number') return cost;
     if (cost <= this.maximum) return;
     return new GraphQLError(
       `The operation is too expensive: estimated cost ${cost}, limit ${this.maximum}. Ask for fewer rows or fields.`,
@@ -65,6 +51,44 @@ export class QueryCost {
         },
       },
     );
+  }
+
+  /**
+   * Whether the operation is priced at most `cost` with these variables (the fast path's light
+   * lane: operation-gate.ts). Not when it cannot be priced: that one is refused.
+   */
+  atMost(
+    cost: number,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown> | null | undefined,
+  ): boolean {
+    const priced = this.price(document, operation, variables ?? {});
+    return typeof priced === 'number' && priced <= cost;
+  }
+
+  /** The operation's cost with these variables (cached), or why it cannot be priced. */
+  private price(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    given: Record<string, unknown>,
+  ): number | GraphQLError {
+    const key = this.costs.keyOf(document, operation, given);
+    const cached = key === undefined ? undefined : this.costs.get(document, key);
+    if (cached !== undefined) return cached;
+    // Priced with the values execution will run with (defaults applied, null kept as null);
+    // variables that do not coerce are refused here, as execution would refuse them.
+    const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], given);
+    if (coerced.errors) return refused(coerced.errors[0]);
+    let cost: number;
+    try {
+      cost = operationCost(this.schema, document, operation, coerced.coerced);
+    } catch (error) {
+      // A null `if`, an argument that does not coerce: execution would fail on it too.
+      return refused(error);
+    }
+    if (key !== undefined) this.costs.set(document, key, cost);
+    return cost;
   }
 }
 

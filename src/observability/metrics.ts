@@ -131,16 +131,20 @@ function observeTargets(registry: Registry, targets: DatabaseTargets): void {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** The admission queue: operations running, and waiting for their turn. */
-export function observeOperationGate(metrics: Metrics, gate: OperationGate): void {
+/** The admission queue: operations running, and waiting for their turn, in both lanes. */
+export function observeOperationGate(
+  metrics: Metrics,
+  gate: OperationGate,
+  lightGate?: OperationGate,
+): void {
   new Gauge({
     name: 'graphql_operations_in_flight',
-    help: 'GraphQL operations running, and waiting for a turn (GRAPHQL_MAX_CONCURRENT_OPERATIONS)',
+    help: 'GraphQL operations running, and waiting for a turn (GRAPHQL_MAX_CONCURRENT_OPERATIONS, GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS)',
     labelNames: ['state'] as const,
     registers: [metrics.registry],
     collect() {
-      this.set({ state: 'running' }, gate.active);
-      this.set({ state: 'waiting' }, gate.waiting);
+      this.set({ state: 'running' }, gate.active + (lightGate?.active ?? 0));
+      this.set({ state: 'waiting' }, gate.waiting + (lightGate?.waiting ?? 0));
     },
   });
 }
