@@ -2,17 +2,6 @@ import type { ClientDeparture } from '../shared/client-departure';
 import { ServiceUnavailableError } from '../shared/errors';
 
 /**
- * Admission control: at most `limit` GraphQL operations run at once, the others wait in arrival
- * order for at most `maxWaitMs`, then get SERVICE_UNAVAILABLE (503).
- *
- * Why: the process has one CPU and a pool of a few connections. Letting 50 deep queries run
- * interleaved makes every one of them slow (each waits behind everyone's resolvers), keeps all
- * their response trees alive at once (old-generation garbage collection), and leaves the unlucky
- * ones waiting seconds; first come, first served keeps the tail short and the heap small. A
- * library like p-limit has no deadline for a waiter and no way to leave the queue when the
- * client hangs up, which are the two things this needs.
- */
-/**
  * The estimated cost (query-cost.ts) up to which a compiled query runs in the light lane
  * (GRAPHQL_MAX_CONCURRENT_LIGHT_OPERATIONS): `product(id) { …5 fields… category { id name } }`
  * is 9, a page of 5 ids 16; a page of 50 products is over 300. Such an operation is one or two
@@ -23,6 +12,17 @@ import { ServiceUnavailableError } from '../shared/errors';
  */
 export const LIGHT_OPERATION_COST = 20;
 
+/**
+ * Admission control: at most `limit` GraphQL operations run at once, the others wait in arrival
+ * order for at most `maxWaitMs`, then get SERVICE_UNAVAILABLE (503).
+ *
+ * Why: the process has one CPU and a pool of a few connections. Letting 50 deep queries run
+ * interleaved makes every one of them slow (each waits behind everyone's resolvers), keeps all
+ * their response trees alive at once (old-generation garbage collection), and leaves the unlucky
+ * ones waiting seconds; first come, first served keeps the tail short and the heap small. A
+ * library like p-limit has no deadline for a waiter and no way to leave the queue when the
+ * client hangs up, which are the two things this needs.
+ */
 export class OperationGate {
   private running = 0;
   private readonly queue = new Set<Waiter>(); // a Set keeps insertion order: FIFO
