@@ -121,6 +121,10 @@ async function startServer(
     // Debian's default socket folder (/var/run/postgresql) exists only with its service set up.
     unix_socket_directories: folder,
     fsync: 'off',
+    // WAL kept for a replica being made: pg_basebackup's streamer connects after the backup has
+    // started, and without this the fast checkpoint may recycle the segment it asks for first
+    // ("requested WAL segment … has already been removed", seen in CI).
+    wal_keep_size: '64MB',
     ...options.settings,
   };
   const args = [
